@@ -1,0 +1,123 @@
+//! The pipeline, end to end: load → model → render → write.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::error::Diagnostics;
+use crate::highlight::Highlighter;
+use crate::model::Site;
+use crate::render::{OutputFile, RenderContext, Renderer, sitemap::Sitemap, website::Website};
+use crate::theme::Theme;
+
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub content_dir: PathBuf,
+    pub theme_dir: PathBuf,
+    pub output_dir: PathBuf,
+}
+
+impl BuildOptions {
+    /// The layout of a dars project: `content/`, `themes/default/`, `output/`.
+    pub fn in_project(root: &Path) -> Self {
+        Self { content_dir: root.join("content"), theme_dir: root.join("themes/default"), output_dir: root.join("output") }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct BuildReport {
+    pub pages: usize,
+    pub files: usize,
+    pub lessons: usize,
+    /// Time of each stage, in order.
+    pub stages: Vec<(&'static str, Duration)>,
+}
+
+impl BuildReport {
+    pub fn total(&self) -> Duration {
+        self.stages.iter().map(|(_, d)| *d).sum()
+    }
+}
+
+/// What stays loaded between builds: syntaxes and the renderers.
+pub struct Builder {
+    pub highlighter: Highlighter,
+    renderers: Vec<Box<dyn Renderer>>,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Builder {
+    pub fn new() -> Self {
+        Self { highlighter: Highlighter::new(), renderers: vec![Box::new(Website), Box::new(Sitemap)] }
+    }
+
+    /// Loads and checks content and theme, renders every output, and publishes it.
+    pub fn build(&self, opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
+        let mut report = BuildReport::default();
+        let (site, theme) = timed(&mut report, "load", || self.load(opts))?;
+        let files = timed(&mut report, "render", || self.render(&site, &theme))?;
+        timed(&mut report, "check links", || crate::linkcheck::check(&files).into_result(()))?;
+        timed(&mut report, "write", || crate::write::publish(&opts.output_dir, &files))?;
+        report.pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
+        report.files = files.len();
+        report.lessons = site.lessons.len();
+        Ok(report)
+    }
+
+    /// Content and theme, loaded and cross-checked; the errors of both are reported together.
+    pub fn load(&self, opts: &BuildOptions) -> Result<(Site, Theme), Diagnostics> {
+        let (site, theme) = rayon::join(
+            || crate::load::load(&opts.content_dir).and_then(crate::model::build),
+            || {
+                // The theme needs the languages; read them from the programme file only.
+                let langs = crate::load::read_text(&opts.content_dir.join(crate::load::PROGRAMME_FILE))
+                    .ok()
+                    .and_then(|t| crate::yaml::parse::<crate::yaml::ProgrammeFile>(&t, Path::new(""), 1).ok())
+                    .map(|p| p.languages.into_iter().map(|l| l.code).collect::<Vec<_>>())
+                    .unwrap_or_default();
+                Theme::load(&opts.theme_dir, &langs)
+            },
+        );
+        match (site, theme) {
+            (Ok(s), Ok(t)) => Ok((s, t)),
+            (s, t) => {
+                let mut d = Diagnostics::new();
+                if let Err(e) = s {
+                    d.extend(e);
+                }
+                if let Err(e) = t {
+                    d.extend(e);
+                }
+                Err(d.sorted())
+            }
+        }
+    }
+
+    /// Every renderer over the same site, in parallel; all their errors together.
+    pub fn render(&self, site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics> {
+        let cx = RenderContext { site, theme, highlighter: &self.highlighter };
+        let results: Vec<Result<Vec<OutputFile>, Diagnostics>> = self.renderers.par_iter().map(|r| r.render(&cx)).collect();
+        let mut files = Vec::new();
+        let mut diags = Diagnostics::new();
+        for r in results {
+            match r {
+                Ok(mut f) => files.append(&mut f),
+                Err(d) => diags.extend(d),
+            }
+        }
+        diags.into_result(files)
+    }
+}
+
+fn timed<T, E>(report: &mut BuildReport, stage: &'static str, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    let start = Instant::now();
+    let r = f();
+    report.stages.push((stage, start.elapsed()));
+    r
+}

@@ -1,0 +1,22 @@
+//! dars: a static site generator for a bilingual (French / Arabic) training programme.
+//!
+//! The pipeline has one module per stage: [`load`] (walk and front matter) → [`model`]
+//! (programme, days, lessons, translations) → [`render`] (Markdown, highlighting,
+//! templates; one [`render::Renderer`] per output) → [`write`] (atomic publish).
+
+pub mod build;
+pub mod calendar;
+pub mod error;
+pub mod highlight;
+pub mod i18n;
+pub mod linkcheck;
+pub mod load;
+pub mod markdown;
+pub mod model;
+pub mod render;
+pub mod theme;
+pub mod write;
+pub mod yaml;
+
+pub use build::{BuildOptions, BuildReport, Builder};
+pub use error::{Diagnostic, Diagnostics};

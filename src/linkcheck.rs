@@ -1,0 +1,85 @@
+//! Every internal link and resource of the rendered HTML must point at a written file:
+//! a site with a broken link is not published.
+
+use std::collections::HashSet;
+
+use crate::error::{Diagnostic, Diagnostics};
+use crate::render::{Contents, OutputFile};
+
+pub fn check(files: &[OutputFile]) -> Diagnostics {
+    let paths: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let mut diags = Diagnostics::new();
+    for f in files.iter().filter(|f| f.path.ends_with(".html")) {
+        let Contents::Bytes(bytes) = &f.contents else { continue };
+        let html = String::from_utf8_lossy(bytes);
+        for raw in internal_targets(&html) {
+            let target = decode_entities(raw);
+            let target = target.as_str();
+            match resolve_target(&f.path, target) {
+                Some(p) if paths.contains(p.as_str()) => {}
+                _ => diags.push(Diagnostic::error(
+                    format!("output/{}", f.path),
+                    format!("broken internal link `{target}`: no such file in the output (check the lesson link or the template)"),
+                )),
+            }
+        }
+    }
+    diags
+}
+
+/// The values of `href` and `src` attributes that point inside the site.
+pub fn internal_targets(html: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for attr in ["href=\"", "src=\""] {
+        let mut rest = html;
+        while let Some(i) = rest.find(attr) {
+            // Only whole attribute names: `data-href=` is not a link.
+            let before = rest[..i].chars().next_back();
+            rest = &rest[i + attr.len()..];
+            let Some(end) = rest.find('"') else { break };
+            let value = &rest[..end];
+            rest = &rest[end..];
+            if before.is_some_and(|c| c.is_whitespace()) && is_internal(value) {
+                out.push(value);
+            }
+        }
+    }
+    out
+}
+
+/// The few entities an escaped attribute value can hold.
+pub fn decode_entities(v: &str) -> String {
+    if !v.contains('&') {
+        return v.to_string();
+    }
+    v.replace("&quot;", "\"").replace("&#39;", "'").replace("&#x27;", "'").replace("&#x2F;", "/").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+}
+
+fn is_internal(v: &str) -> bool {
+    !(v.is_empty() || v.starts_with('#') || v.starts_with("data:") || v.starts_with("javascript:") || crate::render::links::is_external(v))
+}
+
+/// The output path a link from `page` leads to (fragment and query dropped).
+pub fn resolve_target(page: &str, target: &str) -> Option<String> {
+    let target = target.split(['#', '?']).next().unwrap_or("");
+    let target = target.replace("%20", " ");
+    let joined = crate::render::links::join(page, &target)?;
+    Some(if joined.is_empty() || target.ends_with('/') { format!("{joined}/index.html").trim_start_matches('/').to_string() } else { joined })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broken_links_are_found_and_good_ones_pass() {
+        let files = vec![
+            OutputFile::bytes("fr/index.html", "<a href=\"day-1/index.html#x\">a</a> <a href=\"../ar/index.html\">b</a> <img src=\"missing.png\"> <a href=\"https://x.org\">c</a>"),
+            OutputFile::bytes("fr/day-1/index.html", ""),
+            OutputFile::bytes("ar/index.html", ""),
+        ];
+        let d = check(&files);
+        assert_eq!(d.0.len(), 1, "{d}");
+        assert!(d.0[0].message.contains("missing.png"));
+    }
+}

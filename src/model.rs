@@ -1,0 +1,392 @@
+//! Stage 2, model: cross-check what was loaded and build the programme every renderer reads.
+//!
+//! Pure: no I/O. Lessons are paired with their translations, placed in their day and
+//! sorted; anything inconsistent becomes a diagnostic naming the file and line.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use crate::calendar::{Date, TimeOfDay};
+use crate::error::{Diagnostic, Diagnostics};
+use crate::load::{CENTRES_FILE, LessonFile, Loaded, PROGRAMME_FILE};
+use crate::yaml::{AgeRange, Localized};
+
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub content_dir: PathBuf,
+    pub languages: Vec<Language>,
+    pub default_language: String,
+    pub title: Localized,
+    pub short_title: Localized,
+    pub description: Localized,
+    pub audience: AgeRange,
+    pub base_url: Option<String>,
+    pub days: Vec<Day>,
+    pub centres: Vec<Centre>,
+    /// Published lessons, sorted by day then order.
+    pub lessons: Vec<Lesson>,
+    /// Lessons left out because a translation is marked `draft`.
+    pub drafts: Vec<Lesson>,
+    /// Non-lesson files below content/, relative with `/`.
+    pub assets: Vec<String>,
+    /// Lesson source (relative to content/) → (index in `lessons`, language).
+    pub by_source: HashMap<String, (usize, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Language {
+    pub code: String,
+    pub name: String,
+    pub rtl: bool,
+}
+
+impl Language {
+    pub fn dir(&self) -> &'static str {
+        if self.rtl { "rtl" } else { "ltr" }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Day {
+    pub number: u32,
+    pub date: Date,
+    pub start: Option<TimeOfDay>,
+    /// (after lesson order, minutes)
+    pub breaks: Vec<(u32, u32)>,
+    pub title: Localized,
+    pub theme: Localized,
+    /// Indices into `Site::lessons`, in order.
+    pub lessons: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Centre {
+    pub region: Localized,
+    pub city: Localized,
+    pub name: Localized,
+    pub launch: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Lesson {
+    pub slug: String,
+    pub day: u32,
+    pub order: u32,
+    pub duration_minutes: u32,
+    pub age: AgeRange,
+    /// By language code.
+    pub translations: BTreeMap<String, LessonText>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LessonText {
+    pub path: PathBuf,
+    pub rel: String,
+    pub title: String,
+    pub summary: String,
+    pub objectives: Vec<String>,
+    pub materials: Vec<String>,
+    pub tags: Vec<String>,
+    pub trainer_notes: Option<String>,
+    pub draft: bool,
+    pub body: String,
+    pub body_line: usize,
+}
+
+/// One row of a day's timetable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Slot {
+    Lesson { index: usize, start: TimeOfDay, end: TimeOfDay },
+    Break { start: TimeOfDay, end: TimeOfDay },
+}
+
+impl Site {
+    pub fn language(&self, code: &str) -> Option<&Language> {
+        self.languages.iter().find(|l| l.code == code)
+    }
+
+    pub fn day(&self, number: u32) -> Option<&Day> {
+        self.days.iter().find(|d| d.number == number)
+    }
+
+    pub fn day_minutes(&self, day: &Day) -> u32 {
+        day.lessons.iter().map(|&i| self.lessons[i].duration_minutes).sum()
+    }
+
+    pub fn total_minutes(&self) -> u32 {
+        self.lessons.iter().map(|l| l.duration_minutes).sum()
+    }
+
+    /// The day's lessons and breaks with their times, when the day has a start time.
+    pub fn timetable(&self, day: &Day) -> Option<Vec<Slot>> {
+        let mut t = day.start?;
+        let mut slots = Vec::new();
+        for &index in &day.lessons {
+            let lesson = &self.lessons[index];
+            let end = t.plus(lesson.duration_minutes);
+            slots.push(Slot::Lesson { index, start: t, end });
+            t = end;
+            for &(_, minutes) in day.breaks.iter().filter(|(after, _)| *after == lesson.order) {
+                slots.push(Slot::Break { start: t, end: t.plus(minutes) });
+                t = t.plus(minutes);
+            }
+        }
+        Some(slots)
+    }
+
+    /// The lessons before and after `index` across the whole programme.
+    pub fn neighbours(&self, index: usize) -> (Option<usize>, Option<usize>) {
+        let prev = index.checked_sub(1);
+        let next = (index + 1 < self.lessons.len()).then_some(index + 1);
+        (prev, next)
+    }
+}
+
+/// Localized text in `lang`, falling back to the default language.
+pub fn text<'a>(l: &'a Localized, lang: &str, default: &str) -> &'a str {
+    l.get(lang).or_else(|| l.get(default)).map(String::as_str).unwrap_or("")
+}
+
+pub fn build(loaded: Loaded) -> Result<Site, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let programme_path = loaded.content_dir.join(PROGRAMME_FILE);
+    let centres_path = loaded.content_dir.join(CENTRES_FILE);
+    let p = &loaded.programme;
+
+    let languages = languages(p, &programme_path, &mut diags);
+    let codes: Vec<String> = languages.iter().map(|l| l.code.clone()).collect();
+    let check_localized = |what: &str, l: &Localized, file: &PathBuf, diags: &mut Diagnostics| {
+        for code in &codes {
+            if l.get(code).is_none_or(|t| t.trim().is_empty()) {
+                diags.push(Diagnostic::error(file, format!("{what} has no `{code}` text; add `{code}: \"…\"`")));
+            }
+        }
+    };
+    check_localized("title", &p.title, &programme_path, &mut diags);
+    check_localized("description", &p.description, &programme_path, &mut diags);
+
+    let mut days = Vec::new();
+    for d in &p.days {
+        let where_ = format!("day {}", d.number);
+        let date = Date::parse(&d.date).unwrap_or_else(|| {
+            diags.push(Diagnostic::error(&programme_path, format!("{where_}: date `{}` is not a date; write it as YYYY-MM-DD", d.date)));
+            Date { year: 1970, month: 1, day: 1 }
+        });
+        let start = d.start.as_ref().and_then(|s| {
+            let t = TimeOfDay::parse(s);
+            if t.is_none() {
+                diags.push(Diagnostic::error(&programme_path, format!("{where_}: start `{s}` is not a time; write it as HH:MM")));
+            }
+            t
+        });
+        if days.iter().any(|x: &Day| x.number == d.number) {
+            diags.push(Diagnostic::error(&programme_path, format!("day {} is defined twice; give each day its own number", d.number)));
+        }
+        check_localized(&format!("{where_} title"), &d.title, &programme_path, &mut diags);
+        check_localized(&format!("{where_} theme"), &d.theme, &programme_path, &mut diags);
+        days.push(Day {
+            number: d.number,
+            date,
+            start,
+            breaks: d.breaks.iter().map(|b| (b.after_order, b.minutes)).collect(),
+            title: d.title.clone(),
+            theme: d.theme.clone(),
+            lessons: Vec::new(),
+        });
+    }
+    days.sort_by_key(|d| d.number);
+
+    let centres = loaded
+        .centres
+        .centres
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            for (what, l) in [("region", &c.region), ("city", &c.city), ("name", &c.name)] {
+                check_localized(&format!("centre {} {what}", i + 1), l, &centres_path, &mut diags);
+            }
+            Centre { region: c.region.clone(), city: c.city.clone(), name: c.name.clone(), launch: c.launch }
+        })
+        .collect();
+
+    let (mut lessons, drafts) = pair_translations(&loaded.lessons, &codes, &days, &mut diags);
+    lessons.sort_by_key(|l| (l.day, l.order, l.slug.clone()));
+    check_unique_places(&lessons, &loaded.lessons, &mut diags);
+
+    let mut by_source = HashMap::new();
+    for (i, lesson) in lessons.iter().enumerate() {
+        if let Some(day) = days.iter_mut().find(|d| d.number == lesson.day) {
+            day.lessons.push(i);
+        }
+        for (lang, t) in &lesson.translations {
+            by_source.insert(t.rel.clone(), (i, lang.clone()));
+        }
+    }
+
+    let site = Site {
+        content_dir: loaded.content_dir.clone(),
+        default_language: p.default_language.clone(),
+        languages,
+        title: p.title.clone(),
+        short_title: if p.short_title.is_empty() { p.title.clone() } else { p.short_title.clone() },
+        description: p.description.clone(),
+        audience: p.audience.age,
+        base_url: p.base_url.clone(),
+        days,
+        centres,
+        lessons,
+        drafts,
+        assets: loaded.assets.clone(),
+        by_source,
+    };
+    diags.into_result(site)
+}
+
+fn languages(p: &crate::yaml::ProgrammeFile, file: &PathBuf, diags: &mut Diagnostics) -> Vec<Language> {
+    let mut out: Vec<Language> = Vec::new();
+    for l in &p.languages {
+        let code_ok = !l.code.is_empty() && l.code.chars().all(|c| c.is_ascii_lowercase() || c == '-');
+        if !code_ok {
+            diags.push(Diagnostic::error(file, format!("language code `{}` must be lowercase letters, e.g. fr", l.code)));
+        }
+        if l.direction != "ltr" && l.direction != "rtl" {
+            diags.push(Diagnostic::error(file, format!("language `{}`: direction must be ltr or rtl, not `{}`", l.code, l.direction)));
+        }
+        if out.iter().any(|o| o.code == l.code) {
+            diags.push(Diagnostic::error(file, format!("language `{}` is listed twice", l.code)));
+        }
+        out.push(Language { code: l.code.clone(), name: l.name.clone(), rtl: l.direction == "rtl" });
+    }
+    // The default language comes first: its pages are the site's entry point.
+    match out.iter().position(|l| l.code == p.default_language) {
+        Some(i) => out[..=i].rotate_right(1),
+        None => diags.push(Diagnostic::error(
+            file,
+            format!("default_language `{}` is not in languages; add it or pick one of the listed codes", p.default_language),
+        )),
+    }
+    out
+}
+
+/// Groups files that are translations of each other (same path but for the language).
+fn pair_translations(files: &[LessonFile], codes: &[String], days: &[Day], diags: &mut Diagnostics) -> (Vec<Lesson>, Vec<Lesson>) {
+    let mut groups: BTreeMap<String, Vec<&LessonFile>> = BTreeMap::new();
+    for f in files {
+        let key = f.rel.strip_suffix(&format!(".{}.md", f.lang)).unwrap_or(&f.rel).to_string();
+        groups.entry(key).or_default().push(f);
+    }
+    let mut lessons = Vec::new();
+    let mut drafts = Vec::new();
+    for (key, group) in groups {
+        let first = group[0];
+        let mut ok = true;
+        for f in &group {
+            ok &= check_lesson_file(f, days, diags);
+            for (field, same) in [
+                ("day", f.front.day == first.front.day),
+                ("order", f.front.order == first.front.order),
+                ("duration_minutes", f.front.duration_minutes == first.front.duration_minutes),
+                ("age", f.front.age == first.front.age),
+            ] {
+                if !same {
+                    ok = false;
+                    diags.push(f.error_at_key(
+                        field,
+                        format!("`{field}` differs from the translation {}; make them the same", first.path.display()),
+                    ));
+                }
+            }
+        }
+        for code in codes {
+            if !group.iter().any(|f| &f.lang == code) {
+                ok = false;
+                diags.push(Diagnostic::error(
+                    &first.path,
+                    format!("lesson has no `{code}` translation; add {key}.{code}.md next to it"),
+                ));
+            }
+        }
+        if !ok {
+            continue;
+        }
+        let lesson = Lesson {
+            slug: first.slug.clone(),
+            day: first.front.day,
+            order: first.front.order,
+            duration_minutes: first.front.duration_minutes,
+            age: first.front.age,
+            translations: group.iter().map(|f| (f.lang.clone(), lesson_text(f))).collect(),
+        };
+        if lesson.translations.values().any(|t| t.draft) {
+            drafts.push(lesson);
+        } else {
+            lessons.push(lesson);
+        }
+    }
+    (lessons, drafts)
+}
+
+/// Checks one file on its own; true when it can be published.
+fn check_lesson_file(f: &LessonFile, days: &[Day], diags: &mut Diagnostics) -> bool {
+    let before = diags.0.len();
+    let fm = &f.front;
+    if !days.iter().any(|d| d.number == fm.day) {
+        let known: Vec<String> = days.iter().map(|d| d.number.to_string()).collect();
+        diags.push(f.error_at_key("day", format!("day {} is not a day of the programme (days: {})", fm.day, known.join(", "))));
+    }
+    if fm.title.trim().is_empty() {
+        diags.push(f.error_at_key("title", "title is empty; give the lesson a title"));
+    }
+    if fm.summary.trim().is_empty() {
+        diags.push(f.error_at_key("summary", "summary is empty; say in a sentence what the lesson is about"));
+    }
+    if fm.objectives.iter().all(|o| o.trim().is_empty()) {
+        diags.push(f.error_at_key("objectives", "objectives is empty; list at least one objective"));
+    }
+    if fm.duration_minutes == 0 {
+        diags.push(f.error_at_key("duration_minutes", "duration_minutes must be more than 0"));
+    }
+    if fm.age.min > fm.age.max {
+        diags.push(f.error_at_key("age", format!("age min {} is above max {}", fm.age.min, fm.age.max)));
+    }
+    diags.0.len() == before
+}
+
+fn lesson_text(f: &LessonFile) -> LessonText {
+    LessonText {
+        path: f.path.clone(),
+        rel: f.rel.clone(),
+        title: f.front.title.clone(),
+        summary: f.front.summary.clone(),
+        objectives: f.front.objectives.clone(),
+        materials: f.front.materials.clone(),
+        tags: f.front.tags.clone(),
+        trainer_notes: f.front.trainer_notes.clone(),
+        draft: f.front.draft,
+        body: f.body.clone(),
+        body_line: f.body_line,
+    }
+}
+
+/// Two lessons may not share a place in a day, nor an address.
+fn check_unique_places(lessons: &[Lesson], files: &[LessonFile], diags: &mut Diagnostics) {
+    let file_of = |l: &Lesson| {
+        let t = l.translations.values().next().expect("a lesson has a translation");
+        files.iter().find(|f| f.path == t.path).expect("every lesson comes from a file")
+    };
+    for (i, a) in lessons.iter().enumerate() {
+        for b in &lessons[..i] {
+            if a.day == b.day && a.order == b.order {
+                diags.push(file_of(a).error_at_key(
+                    "order",
+                    format!("day {} order {} is already taken by {}; give each lesson of a day its own order", a.day, a.order, file_of(b).path.display()),
+                ));
+            } else if a.day == b.day && a.slug == b.slug {
+                diags.push(Diagnostic::error(
+                    &file_of(a).path,
+                    format!("slug `{}` is already used on day {} by {}; rename one of the files", a.slug, a.day, file_of(b).path.display()),
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! Links written by authors in lessons, resolved to addresses in the output.
+
+use crate::model::Site;
+use crate::render::Page;
+
+/// Resolves `dest`, written in the lesson `from_rel` (path below content/), for a page
+/// whose relative prefix to the output root is `root`.
+pub fn resolve(site: &Site, from_rel: &str, root: &str, dest: &str) -> Result<String, String> {
+    if is_external(dest) || dest.starts_with('#') || dest.is_empty() {
+        return Ok(dest.to_string());
+    }
+    let (path, fragment) = match dest.split_once('#') {
+        Some((p, f)) => (p, format!("#{f}")),
+        None => (dest, String::new()),
+    };
+    let path = path.replace("%20", " ");
+    let Some(target) = join(from_rel, &path) else {
+        return Err(format!("link `{dest}` points outside content/"));
+    };
+    if target.ends_with(".md") {
+        if let Some((index, lang)) = site.by_source.get(&target) {
+            return Ok(format!("{root}{}{fragment}", Page::Lesson(*index).path(site, lang)));
+        }
+        if site.drafts.iter().any(|l| l.translations.values().any(|t| t.rel == target)) {
+            return Err(format!("link `{dest}` points to a draft lesson, which is not published"));
+        }
+        return Err(format!("link `{dest}`: no lesson content/{target}; check the file name"));
+    }
+    if site.assets.binary_search(&target).is_ok() {
+        return Ok(format!("{root}media/{target}{fragment}"));
+    }
+    Err(format!("link `{dest}`: file content/{target} not found; add it or fix the path"))
+}
+
+/// `http:`, `mailto:` and the like, and protocol-relative `//host`.
+pub fn is_external(dest: &str) -> bool {
+    if dest.starts_with("//") {
+        return true;
+    }
+    match dest.find(':') {
+        Some(i) => {
+            let scheme = &dest[..i];
+            !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        }
+        None => false,
+    }
+}
+
+/// Joins a relative link to the folder of `from` and normalises it; `None` when it
+/// climbs above the root.
+pub fn join(from: &str, link: &str) -> Option<String> {
+    let mut parts: Vec<&str> = if link.starts_with('/') {
+        Vec::new()
+    } else {
+        let mut p: Vec<&str> = from.split('/').collect();
+        p.pop();
+        p
+    };
+    for seg in link.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_and_refuses_escapes() {
+        assert_eq!(join("day-1/a.fr.md", "../day-2/b.fr.md").as_deref(), Some("day-2/b.fr.md"));
+        assert_eq!(join("day-1/a.fr.md", "img/x.png").as_deref(), Some("day-1/img/x.png"));
+        assert_eq!(join("day-1/a.fr.md", "../../etc/passwd"), None);
+    }
+
+    #[test]
+    fn external_links_are_recognised() {
+        assert!(is_external("https://example.org"));
+        assert!(is_external("mailto:a@b.c"));
+        assert!(!is_external("../day-1/a.fr.md"));
+        assert!(!is_external("a.fr.md#x:y"));
+    }
+}

@@ -1,0 +1,97 @@
+//! Stage 3, render: each output format is a [`Renderer`] over the same [`Site`].
+//!
+//! Renderers are pure: they return the files to write and never touch the disk, so the
+//! write stage can publish all of them at once or none.
+
+pub mod links;
+pub mod sitemap;
+pub mod website;
+
+use std::path::PathBuf;
+
+use crate::error::Diagnostics;
+use crate::highlight::Highlighter;
+use crate::model::Site;
+use crate::theme::Theme;
+
+/// What every renderer reads: the programme, the theme and the shared highlighter.
+pub struct RenderContext<'a> {
+    pub site: &'a Site,
+    pub theme: &'a Theme,
+    pub highlighter: &'a Highlighter,
+}
+
+/// One file of the output, by its path below the output folder (with `/`).
+#[derive(Debug, Clone)]
+pub struct OutputFile {
+    pub path: String,
+    pub contents: Contents,
+}
+
+#[derive(Debug, Clone)]
+pub enum Contents {
+    Bytes(Vec<u8>),
+    /// Copied from a source file at write time (fonts, images), never held in memory.
+    CopyOf(PathBuf),
+}
+
+impl OutputFile {
+    pub fn bytes(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+        Self { path: path.into(), contents: Contents::Bytes(bytes.into()) }
+    }
+
+    pub fn copy(path: impl Into<String>, source: PathBuf) -> Self {
+        Self { path: path.into(), contents: Contents::CopyOf(source) }
+    }
+}
+
+pub trait Renderer: Sync {
+    fn name(&self) -> &'static str;
+    fn render(&self, cx: &RenderContext) -> Result<Vec<OutputFile>, Diagnostics>;
+}
+
+/// A page that exists once per language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    Home,
+    Day(u32),
+    /// Index into `Site::lessons`.
+    Lesson(usize),
+    Centres,
+    NotFound,
+}
+
+impl Page {
+    /// Path below the output folder. Folders end in `index.html` so links also work
+    /// from file:// and from a USB stick, where no server adds it.
+    pub fn path(self, site: &Site, lang: &str) -> String {
+        match self {
+            Page::Home => format!("{lang}/index.html"),
+            Page::Day(n) => format!("{lang}/day-{n}/index.html"),
+            Page::Lesson(i) => {
+                let l = &site.lessons[i];
+                format!("{lang}/day-{}/{}/index.html", l.day, l.slug)
+            }
+            Page::Centres => format!("{lang}/centres/index.html"),
+            Page::NotFound => format!("{lang}/404.html"),
+        }
+    }
+
+    /// Whether search engines should list it.
+    pub fn in_sitemap(self) -> bool {
+        self != Page::NotFound
+    }
+}
+
+/// Every per-language page of the site.
+pub fn site_pages(site: &Site) -> Vec<Page> {
+    let mut pages = vec![Page::Home, Page::Centres, Page::NotFound];
+    pages.extend(site.days.iter().map(|d| Page::Day(d.number)));
+    pages.extend((0..site.lessons.len()).map(Page::Lesson));
+    pages
+}
+
+/// The relative prefix from a page to the output root: `fr/day-1/index.html` → `../../`.
+pub fn root_prefix(page_path: &str) -> String {
+    "../".repeat(page_path.matches('/').count())
+}

@@ -1,0 +1,281 @@
+//! The public website: per language a home page, a page per day, per lesson, the centres
+//! and a 404 page; at the root a language chooser; plus the theme's static files.
+
+use rayon::prelude::*;
+use serde_json::{Value, json};
+use tera::Context;
+
+use crate::error::{Diagnostic, Diagnostics};
+use crate::i18n::{format_count, format_date, format_duration};
+use crate::markdown::{Audience, BlockLabels, HtmlContext, render_html, split_blocks};
+use crate::model::{Day, Site, Slot, text};
+use crate::render::{OutputFile, Page, RenderContext, Renderer, links, root_prefix, site_pages};
+
+pub struct Website;
+
+impl Renderer for Website {
+    fn name(&self) -> &'static str {
+        "website"
+    }
+
+    fn render(&self, cx: &RenderContext) -> Result<Vec<OutputFile>, Diagnostics> {
+        let site = cx.site;
+        let jobs: Vec<(Page, &str)> = site_pages(site)
+            .into_iter()
+            .flat_map(|p| site.languages.iter().map(move |l| (p, l.code.as_str())))
+            .collect();
+        let results: Vec<Result<OutputFile, Diagnostics>> = jobs.par_iter().map(|&(page, lang)| render_page(cx, page, lang)).collect();
+        let mut files = Vec::with_capacity(results.len() + 16);
+        let mut diags = Diagnostics::new();
+        for r in results {
+            match r {
+                Ok(f) => files.push(f),
+                Err(d) => diags.extend(d),
+            }
+        }
+        match render_root(cx) {
+            Ok(mut root) => files.append(&mut root),
+            Err(d) => diags.extend(d),
+        }
+        files.extend(static_files(cx));
+        diags.into_result(files)
+    }
+}
+
+fn static_files(cx: &RenderContext) -> Vec<OutputFile> {
+    let mut files: Vec<OutputFile> =
+        cx.theme.static_files.iter().map(|(rel, src)| OutputFile::copy(format!("static/{rel}"), src.clone())).collect();
+    files.push(OutputFile::bytes("static/highlight.css", cx.highlighter.css().as_bytes()));
+    files.extend(cx.site.assets.iter().map(|rel| OutputFile::copy(format!("media/{rel}"), cx.site.content_dir.join(rel))));
+    files
+}
+
+/// Renders `template` with `context`, naming the template file on failure.
+pub fn render_template(cx: &RenderContext, template: &str, context: &Context) -> Result<String, Diagnostics> {
+    cx.theme
+        .tera
+        .render(template, context)
+        .map_err(|e| crate::theme::template_diagnostic(&cx.theme.template_path(template), &e).into())
+}
+
+fn render_page(cx: &RenderContext, page: Page, lang: &str) -> Result<OutputFile, Diagnostics> {
+    let site = cx.site;
+    let path = page.path(site, lang);
+    let root = root_prefix(&path);
+    let (template, title, description, extra) = match page {
+        Page::Home => ("home.html", text(&site.title, lang, &site.default_language).to_string(), desc(site, lang), home_context(cx, lang, &root)),
+        Page::Day(n) => {
+            let day = site.day(n).expect("pages are made from the days");
+            let title = format!("{} {} · {}", cx.theme.label(lang, "day"), n, text(&day.title, lang, &site.default_language));
+            (
+                "day.html",
+                title,
+                text(&day.theme, lang, &site.default_language).to_string(),
+                json!({ "day": day_context(cx, day, lang, &root), "timetable": timetable_context(cx, day, lang, &root) }),
+            )
+        }
+        Page::Lesson(i) => {
+            let t = &site.lessons[i].translations[lang];
+            ("lesson.html", t.title.clone(), t.summary.clone(), lesson_context(cx, i, lang, &root)?)
+        }
+        Page::Centres => ("centres.html", cx.theme.label(lang, "centres_title").to_string(), desc(site, lang), centres_context(cx, lang)),
+        Page::NotFound => ("404.html", cx.theme.label(lang, "not_found_title").to_string(), desc(site, lang), json!({})),
+    };
+    let mut context = base_context(cx, page, lang, &path, &title, &description);
+    if let Value::Object(map) = extra {
+        for (k, v) in map {
+            context.insert(k, &v);
+        }
+    }
+    let html = render_template(cx, template, &context)?;
+    Ok(OutputFile::bytes(path, html))
+}
+
+fn desc(site: &Site, lang: &str) -> String {
+    text(&site.description, lang, &site.default_language).to_string()
+}
+
+/// What every page template sees: the page, the site navigation and the UI labels.
+fn base_context(cx: &RenderContext, page: Page, lang: &str, path: &str, title: &str, description: &str) -> Context {
+    let site = cx.site;
+    let root = root_prefix(path);
+    let language = site.language(lang).expect("pages are made in the site's languages");
+    let alternates: Vec<Value> = site
+        .languages
+        .iter()
+        .map(|l| {
+            json!({
+                "code": l.code, "name": l.name, "dir": l.dir(),
+                "href": format!("{root}{}", page.path(site, &l.code)),
+                "current": l.code == lang,
+            })
+        })
+        .collect();
+    let days: Vec<Value> = site
+        .days
+        .iter()
+        .map(|d| json!({ "number": d.number, "title": text(&d.title, lang, &site.default_language), "href": format!("{root}{}", Page::Day(d.number).path(site, lang)) }))
+        .collect();
+    let mut c = Context::new();
+    c.insert("page", &json!({
+        "lang": lang, "dir": language.dir(), "title": title, "description": description,
+        "root": root, "path": path, "alternates": alternates,
+    }));
+    c.insert("site", &json!({
+        "title": text(&site.title, lang, &site.default_language),
+        "short_title": text(&site.short_title, lang, &site.default_language),
+        "home_href": format!("{root}{}", Page::Home.path(site, lang)),
+        "centres_href": format!("{root}{}", Page::Centres.path(site, lang)),
+        "days": days,
+    }));
+    c.insert("t", &cx.theme.strings[lang].labels);
+    c
+}
+
+fn home_context(cx: &RenderContext, lang: &str, root: &str) -> Value {
+    let site = cx.site;
+    let strings = &cx.theme.strings[lang];
+    let days: Vec<Value> = site.days.iter().map(|d| day_context(cx, d, lang, root)).collect();
+    json!({
+        "days": days,
+        "total_duration": format_duration(site.total_minutes(), lang, strings),
+        "lessons_count": format_count("lessons", site.lessons.len() as u64, lang, strings),
+        "days_count": format_count("days", site.days.len() as u64, lang, strings),
+        "centres_count": format_count("centres", site.centres.len() as u64, lang, strings),
+        "age_min": site.audience.min, "age_max": site.audience.max,
+    })
+}
+
+fn day_context(cx: &RenderContext, day: &Day, lang: &str, root: &str) -> Value {
+    let site = cx.site;
+    let strings = &cx.theme.strings[lang];
+    let lessons: Vec<Value> = day
+        .lessons
+        .iter()
+        .map(|&i| {
+            let l = &site.lessons[i];
+            let t = &l.translations[lang];
+            json!({
+                "title": t.title, "summary": t.summary, "order": l.order,
+                "duration": format_duration(l.duration_minutes, lang, strings),
+                "href": format!("{root}{}", Page::Lesson(i).path(site, lang)),
+            })
+        })
+        .collect();
+    json!({
+        "number": day.number,
+        "title": text(&day.title, lang, &site.default_language),
+        "theme": text(&day.theme, lang, &site.default_language),
+        "date": format_date(day.date, strings),
+        "iso_date": day.date.to_string(),
+        "duration": format_duration(site.day_minutes(day), lang, strings),
+        "href": format!("{root}{}", Page::Day(day.number).path(site, lang)),
+        "lessons_count": format_count("lessons", lessons.len() as u64, lang, strings),
+        "lessons": lessons,
+    })
+}
+
+pub fn timetable_context(cx: &RenderContext, day: &Day, lang: &str, root: &str) -> Value {
+    let site = cx.site;
+    let Some(slots) = site.timetable(day) else { return Value::Null };
+    let rows: Vec<Value> = slots
+        .iter()
+        .map(|slot| match slot {
+            Slot::Lesson { index, start, end } => json!({
+                "kind": "lesson", "start": start.to_string(), "end": end.to_string(),
+                "title": site.lessons[*index].translations[lang].title,
+                "href": format!("{root}{}", Page::Lesson(*index).path(site, lang)),
+            }),
+            Slot::Break { start, end } => json!({
+                "kind": "break", "start": start.to_string(), "end": end.to_string(),
+                "title": cx.theme.label(lang, "break"),
+            }),
+        })
+        .collect();
+    Value::Array(rows)
+}
+
+fn lesson_context(cx: &RenderContext, index: usize, lang: &str, root: &str) -> Result<Value, Diagnostics> {
+    let site = cx.site;
+    let lesson = &site.lessons[index];
+    let t = &lesson.translations[lang];
+    let day = site.day(lesson.day).expect("lessons are on the programme's days");
+    let strings = &cx.theme.strings[lang];
+    let body = lesson_body_html(cx, index, lang, root, Audience::Public)?;
+    let (prev, next) = site.neighbours(index);
+    let link = |i: Option<usize>| {
+        i.map(|i| json!({ "title": site.lessons[i].translations[lang].title, "href": format!("{root}{}", Page::Lesson(i).path(site, lang)) }))
+    };
+    Ok(json!({
+        "lesson": {
+            "title": t.title, "summary": t.summary, "objectives": t.objectives, "materials": t.materials,
+            "tags": t.tags, "duration": format_duration(lesson.duration_minutes, lang, strings),
+            "age_min": lesson.age.min, "age_max": lesson.age.max, "order": lesson.order,
+            "body": body.html, "toc": body.toc,
+        },
+        "day": day_context(cx, day, lang, root),
+        "prev": link(prev),
+        "next": link(next),
+    }))
+}
+
+/// A lesson's body as HTML for `audience`, links resolved for a page at `root`.
+pub fn lesson_body_html(cx: &RenderContext, index: usize, lang: &str, root: &str, audience: Audience) -> Result<crate::markdown::RenderedHtml, Diagnostics> {
+    let t = &cx.site.lessons[index].translations[lang];
+    let blocks = split_blocks(&t.body, t.body_line, &t.path)?;
+    let resolve = |dest: &str| links::resolve(cx.site, &t.rel, root, dest);
+    let ctx = HtmlContext {
+        file: &t.path,
+        highlighter: cx.highlighter,
+        resolve: &resolve,
+        labels: BlockLabels {
+            exercise: cx.theme.label(lang, "exercise"),
+            solution: cx.theme.label(lang, "solution"),
+            trainer: cx.theme.label(lang, "for_the_trainer"),
+        },
+    };
+    render_html(&blocks, audience, &ctx)
+}
+
+fn centres_context(cx: &RenderContext, lang: &str) -> Value {
+    let site = cx.site;
+    let d = &site.default_language;
+    let mut centres: Vec<Value> = site
+        .centres
+        .iter()
+        .map(|c| json!({ "region": text(&c.region, lang, d), "city": text(&c.city, lang, d), "name": text(&c.name, lang, d), "launch": c.launch }))
+        .collect();
+    centres.sort_by(|a, b| a["region"].as_str().cmp(&b["region"].as_str()));
+    json!({ "centres": centres })
+}
+
+/// The root: a language chooser, and a 404 page for servers that look for one there.
+fn render_root(cx: &RenderContext) -> Result<Vec<OutputFile>, Diagnostics> {
+    let site = cx.site;
+    let languages: Vec<Value> = site
+        .languages
+        .iter()
+        .map(|l| {
+            json!({
+                "code": l.code, "name": l.name, "dir": l.dir(),
+                "href": Page::Home.path(site, &l.code),
+                "title": text(&site.title, &l.code, &site.default_language),
+                "description": text(&site.description, &l.code, &site.default_language),
+                "enter": cx.theme.label(&l.code, "enter"),
+            })
+        })
+        .collect();
+    let default = site.language(&site.default_language).ok_or_else(|| Diagnostics::from(Diagnostic::error(&site.content_dir, "no default language")))?;
+    let mut c = Context::new();
+    c.insert("languages", &languages);
+    c.insert("default", &json!({ "code": default.code, "dir": default.dir(), "href": Page::Home.path(site, &default.code) }));
+    c.insert("title", text(&site.title, &default.code, &default.code));
+    let index = render_template(cx, "root.html", &c)?;
+    let not_found = render_page(cx, Page::NotFound, &default.code)?;
+    // The root copy of the 404 page sits one level up: its links lose one `../`.
+    let root_404 = match not_found.contents {
+        crate::render::Contents::Bytes(b) => String::from_utf8_lossy(&b).replace("href=\"../", "href=\"").replace("src=\"../", "src=\""),
+        crate::render::Contents::CopyOf(_) => String::new(),
+    };
+    Ok(vec![OutputFile::bytes("index.html", index), OutputFile::bytes("404.html", root_404)])
+}
