@@ -73,7 +73,7 @@ impl Builder {
     /// Content and theme, loaded and cross-checked; the errors of both are reported together.
     pub fn load(&self, opts: &BuildOptions) -> Result<(Site, Theme), Diagnostics> {
         let (site, theme) = rayon::join(
-            || crate::load::load(&opts.content_dir).and_then(crate::model::build),
+            || crate::load::load(&opts.content_dir).and_then(|(loaded, diags)| crate::model::build(loaded, diags)),
             || {
                 // The theme needs the languages; read them from the programme file only.
                 let langs = crate::load::read_text(&opts.content_dir.join(crate::load::PROGRAMME_FILE))

@@ -24,6 +24,8 @@ pub struct Loaded {
     pub lessons: Vec<LessonFile>,
     /// Files that are neither lessons nor data (images, downloads), relative to content/.
     pub assets: Vec<String>,
+    /// Lesson files that could not be read (their errors are in the load diagnostics).
+    pub failed: Vec<String>,
 }
 
 /// One lesson in one language, as its author wrote it.
@@ -51,7 +53,10 @@ impl LessonFile {
     }
 }
 
-pub fn load(content_dir: &Path) -> Result<Loaded, Diagnostics> {
+/// Loads what can be loaded: an `Err` only when the programme or centres file is
+/// unusable; lesson files in error are listed in `Loaded::failed`, their diagnostics
+/// returned beside it, so the model stage can still check the rest.
+pub fn load(content_dir: &Path) -> Result<(Loaded, Diagnostics), Diagnostics> {
     if !content_dir.is_dir() {
         return Err(Diagnostic::error(
             content_dir,
@@ -75,22 +80,22 @@ pub fn load(content_dir: &Path) -> Result<Loaded, Diagnostics> {
         .map(|rel| load_lesson(content_dir, rel, &languages))
         .collect();
     let mut lessons = Vec::with_capacity(results.len());
-    for r in results {
+    let mut failed = Vec::new();
+    for (r, rel) in results.into_iter().zip(&lesson_paths) {
         match r {
             Ok(l) => lessons.push(l),
-            Err(d) => diags.push(d),
+            Err(d) => {
+                diags.push(d);
+                failed.push(rel.clone());
+            }
         }
     }
     let programme = programme.map_err(|d| diags.push(d)).ok();
     let centres = centres.map_err(|d| diags.push(d)).ok();
     match (programme, centres) {
-        (Some(programme), Some(centres)) if !diags.has_errors() => Ok(Loaded {
-            content_dir: content_dir.to_path_buf(),
-            programme,
-            centres,
-            lessons,
-            assets,
-        }),
+        (Some(programme), Some(centres)) => {
+            Ok((Loaded { content_dir: content_dir.to_path_buf(), programme, centres, lessons, assets, failed }, diags))
+        }
         _ => Err(diags.sorted()),
     }
 }

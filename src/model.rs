@@ -19,6 +19,7 @@ pub struct Site {
     pub title: Localized,
     pub short_title: Localized,
     pub description: Localized,
+    pub about: Localized,
     pub audience: AgeRange,
     pub base_url: Option<String>,
     pub days: Vec<Day>,
@@ -147,8 +148,9 @@ pub fn text<'a>(l: &'a Localized, lang: &str, default: &str) -> &'a str {
     l.get(lang).or_else(|| l.get(default)).map(String::as_str).unwrap_or("")
 }
 
-pub fn build(loaded: Loaded) -> Result<Site, Diagnostics> {
-    let mut diags = Diagnostics::new();
+/// Builds the site from what was loaded; `diags` holds the load stage's findings so all
+/// errors of a build are reported together.
+pub fn build(loaded: Loaded, mut diags: Diagnostics) -> Result<Site, Diagnostics> {
     let programme_path = loaded.content_dir.join(PROGRAMME_FILE);
     let centres_path = loaded.content_dir.join(CENTRES_FILE);
     let p = &loaded.programme;
@@ -209,7 +211,7 @@ pub fn build(loaded: Loaded) -> Result<Site, Diagnostics> {
         })
         .collect();
 
-    let (mut lessons, drafts) = pair_translations(&loaded.lessons, &codes, &days, &mut diags);
+    let (mut lessons, drafts) = pair_translations(&loaded.lessons, &loaded.failed, &codes, &days, &mut diags);
     lessons.sort_by_key(|l| (l.day, l.order, l.slug.clone()));
     check_unique_places(&lessons, &loaded.lessons, &mut diags);
 
@@ -230,6 +232,7 @@ pub fn build(loaded: Loaded) -> Result<Site, Diagnostics> {
         title: p.title.clone(),
         short_title: if p.short_title.is_empty() { p.title.clone() } else { p.short_title.clone() },
         description: p.description.clone(),
+        about: p.about.clone(),
         audience: p.audience.age,
         base_url: p.base_url.clone(),
         days,
@@ -269,7 +272,7 @@ fn languages(p: &crate::yaml::ProgrammeFile, file: &PathBuf, diags: &mut Diagnos
 }
 
 /// Groups files that are translations of each other (same path but for the language).
-fn pair_translations(files: &[LessonFile], codes: &[String], days: &[Day], diags: &mut Diagnostics) -> (Vec<Lesson>, Vec<Lesson>) {
+fn pair_translations(files: &[LessonFile], failed: &[String], codes: &[String], days: &[Day], diags: &mut Diagnostics) -> (Vec<Lesson>, Vec<Lesson>) {
     let mut groups: BTreeMap<String, Vec<&LessonFile>> = BTreeMap::new();
     for f in files {
         let key = f.rel.strip_suffix(&format!(".{}.md", f.lang)).unwrap_or(&f.rel).to_string();
@@ -298,11 +301,14 @@ fn pair_translations(files: &[LessonFile], codes: &[String], days: &[Day], diags
             }
         }
         for code in codes {
-            if !group.iter().any(|f| &f.lang == code) {
+            let translation = format!("{key}.{code}.md");
+            if failed.contains(&translation) {
+                ok = false;
+            } else if !group.iter().any(|f| &f.lang == code) {
                 ok = false;
                 diags.push(Diagnostic::error(
                     &first.path,
-                    format!("lesson has no `{code}` translation; add {key}.{code}.md next to it"),
+                    format!("lesson has no `{code}` translation; add {translation} next to it"),
                 ));
             }
         }

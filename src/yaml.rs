@@ -31,6 +31,9 @@ pub struct ProgrammeFile {
     pub short_title: Localized,
     pub description: Localized,
     pub audience: Audience,
+    /// Markdown about the programme, shown on each language's home page.
+    #[serde(default)]
+    pub about: Localized,
     /// Absolute address the site will be published at, only used where a format demands
     /// absolute URLs (sitemap). Pages themselves only ever link relatively.
     #[serde(default)]
@@ -158,11 +161,12 @@ fn strip_location(message: &str) -> String {
 
 /// Adds what to do to serde's terse wording.
 fn explain(message: &str) -> String {
-    if message.starts_with("unknown field") {
+    // Nested values are prefixed with their path: "age.min: invalid type: …".
+    if message.contains("unknown field") {
         format!("{message}; remove it or fix its spelling")
-    } else if message.starts_with("missing field") {
+    } else if message.contains("missing field") {
         format!("{message}; add it")
-    } else if message.starts_with("invalid type") || message.starts_with("invalid value") {
+    } else if message.contains("invalid type") || message.contains("invalid value") {
         format!("{message}; change the value to the expected type")
     } else {
         format!("invalid YAML: {message}")

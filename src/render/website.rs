@@ -137,6 +137,7 @@ fn home_context(cx: &RenderContext, lang: &str, root: &str) -> Value {
     let strings = &cx.theme.strings[lang];
     let days: Vec<Value> = site.days.iter().map(|d| day_context(cx, d, lang, root)).collect();
     json!({
+        "about": simple_markdown_html(text(&site.about, lang, &site.default_language)),
         "days": days,
         "total_duration": format_duration(site.total_minutes(), lang, strings),
         "lessons_count": format_count("lessons", site.lessons.len() as u64, lang, strings),
@@ -235,6 +236,13 @@ pub fn lesson_body_html(cx: &RenderContext, index: usize, lang: &str, root: &str
         },
     };
     render_html(&blocks, audience, &ctx)
+}
+
+/// Markdown from the programme file: no blocks, no lesson links.
+fn simple_markdown_html(markdown: &str) -> String {
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, pulldown_cmark::Parser::new_ext(markdown, crate::markdown::markdown_options()));
+    html
 }
 
 fn centres_context(cx: &RenderContext, lang: &str) -> Value {

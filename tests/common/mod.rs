@@ -1,0 +1,96 @@
+//! Helpers shared by the integration tests: build a site, read its output, copy fixtures.
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn theme_dir() -> PathBuf {
+    project_root().join("themes/default")
+}
+
+/// Runs the real `dars` binary.
+pub fn dars(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dars")).args(args).output().expect("dars runs")
+}
+
+pub fn build_with_binary(content: &Path, output: &Path) -> Output {
+    let theme = theme_dir();
+    dars(&[
+        "build",
+        "--content",
+        content.to_str().unwrap(),
+        "--theme",
+        theme.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+    ])
+}
+
+/// Copies a folder tree (fixtures are mutated in a temporary copy).
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&dest).unwrap();
+        } else {
+            fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// Every file below `dir`, relative with `/`.
+pub fn files_below(dir: &Path) -> BTreeSet<String> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/"))
+        .collect()
+}
+
+/// The `href`/`src` values of a page, entities decoded.
+pub fn links_of(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in [" href=\"", " src=\""] {
+        for part in html.split(attr).skip(1) {
+            if let Some(end) = part.find('"') {
+                out.push(part[..end].replace("&amp;", "&"));
+            }
+        }
+    }
+    out
+}
+
+pub fn is_internal(link: &str) -> bool {
+    !(link.starts_with('#') || link.starts_with("http:") || link.starts_with("https:") || link.starts_with("mailto:") || link.starts_with("data:"))
+}
+
+/// Resolves a relative link from a page to a path below the output root (no fragment).
+pub fn resolve(page: &str, link: &str) -> Option<String> {
+    let link = link.split(['#', '?']).next().unwrap();
+    let mut parts: Vec<&str> = page.split('/').collect();
+    parts.pop();
+    for seg in link.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// The `<html …>` start tag of a page.
+pub fn html_tag(html: &str) -> &str {
+    let start = html.find("<html").expect("page has <html>");
+    &html[start..start + html[start..].find('>').unwrap() + 1]
+}
