@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use crate::error::Diagnostics;
 use crate::highlight::Highlighter;
 use crate::model::Site;
-use crate::render::{OutputFile, RenderContext, Renderer, sitemap::Sitemap, website::Website};
+use crate::render::{OutputFile, RenderContext, Renderer, handout::Handouts, sitemap::Sitemap, website::Website};
 use crate::theme::Theme;
 
 #[derive(Debug, Clone)]
@@ -54,7 +54,7 @@ impl Default for Builder {
 
 impl Builder {
     pub fn new() -> Self {
-        Self { highlighter: Highlighter::new(), renderers: vec![Box::new(Website), Box::new(Sitemap)] }
+        Self { highlighter: Highlighter::new(), renderers: vec![Box::new(Website), Box::new(Handouts), Box::new(Sitemap)] }
     }
 
     /// Loads and checks content and theme, renders every output, and publishes it.

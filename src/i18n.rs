@@ -68,7 +68,7 @@ pub fn format_duration(minutes: u32, lang: &str, strings: &UiStrings) -> String 
 }
 
 /// Counted words the renderers use.
-pub const REQUIRED_PLURALS: &[&str] = &["hours", "minutes", "lessons", "days", "centres"];
+pub const REQUIRED_PLURALS: &[&str] = &["hours", "minutes", "lessons", "days", "centres", "kilobytes"];
 
 /// Problems with a strings file: missing months, weekdays or plural forms.
 pub fn check_strings(strings: &UiStrings) -> Vec<String> {

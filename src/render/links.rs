@@ -32,6 +32,19 @@ pub fn resolve(site: &Site, from_rel: &str, root: &str, dest: &str) -> Result<St
     Err(format!("link `{dest}`: file content/{target} not found; add it or fix the path"))
 }
 
+/// A file below content/ that a lesson refers to (an image), as its path below content/.
+pub fn resolve_asset(site: &Site, from_rel: &str, dest: &str) -> Result<String, String> {
+    if is_external(dest) {
+        return Err(format!("image `{dest}` is not a file in content/: the PDF handouts need the file itself; download it into content/"));
+    }
+    let path = dest.split(['#', '?']).next().unwrap_or("").replace("%20", " ");
+    match join(from_rel, &path) {
+        Some(target) if site.assets.binary_search(&target).is_ok() => Ok(target),
+        Some(target) => Err(format!("image `{dest}`: file content/{target} not found; add it or fix the path")),
+        None => Err(format!("image `{dest}` points outside content/")),
+    }
+}
+
 /// `http:`, `mailto:` and the like, and protocol-relative `//host`.
 pub fn is_external(dest: &str) -> bool {
     if dest.starts_with("//") {

@@ -3,8 +3,11 @@
 //! Renderers are pure: they return the files to write and never touch the disk, so the
 //! write stage can publish all of them at once or none.
 
+pub mod handout;
 pub mod links;
+pub mod pdf;
 pub mod sitemap;
+pub mod typst_markup;
 pub mod website;
 
 use std::path::PathBuf;
@@ -59,6 +62,44 @@ pub enum Page {
     Lesson(usize),
     Centres,
     NotFound,
+    /// The list of every handout, rendered by the handout renderer (it knows the sizes).
+    Downloads,
+    /// The print-ready handout of a day.
+    Handout(u32, Version),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    Learner,
+    Trainer,
+}
+
+impl Version {
+    pub const ALL: [Version; 2] = [Version::Learner, Version::Trainer];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Version::Learner => "learner",
+            Version::Trainer => "trainer",
+        }
+    }
+
+    pub fn audience(self) -> crate::markdown::Audience {
+        match self {
+            Version::Learner => crate::markdown::Audience::Learner,
+            Version::Trainer => crate::markdown::Audience::Trainer,
+        }
+    }
+}
+
+/// The PDF of a day's handout, beside its HTML version.
+pub fn handout_pdf_path(day: u32, lang: &str, version: Version) -> String {
+    format!("{lang}/day-{day}/handout/day-{day}-{}-{lang}.pdf", version.name())
+}
+
+/// Every handout PDF of a language in one zip, for USB sticks.
+pub fn pack_path(lang: &str) -> String {
+    format!("{lang}/downloads/handouts-{lang}.zip")
 }
 
 impl Page {
@@ -74,7 +115,14 @@ impl Page {
             }
             Page::Centres => format!("{lang}/centres/index.html"),
             Page::NotFound => format!("{lang}/404.html"),
+            Page::Downloads => format!("{lang}/downloads/index.html"),
+            Page::Handout(day, version) => format!("{lang}/day-{day}/handout/{}.html", version.name()),
         }
+    }
+
+    /// Whether the website renderer writes it (the others come with the handouts).
+    pub fn is_website_page(self) -> bool {
+        !matches!(self, Page::Downloads | Page::Handout(..))
     }
 
     /// Whether search engines should list it.
@@ -85,8 +133,9 @@ impl Page {
 
 /// Every per-language page of the site.
 pub fn site_pages(site: &Site) -> Vec<Page> {
-    let mut pages = vec![Page::Home, Page::Centres, Page::NotFound];
+    let mut pages = vec![Page::Home, Page::Centres, Page::NotFound, Page::Downloads];
     pages.extend(site.days.iter().map(|d| Page::Day(d.number)));
+    pages.extend(site.days.iter().flat_map(|d| Version::ALL.map(|v| Page::Handout(d.number, v))));
     pages.extend((0..site.lessons.len()).map(Page::Lesson));
     pages
 }

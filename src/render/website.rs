@@ -9,7 +9,7 @@ use crate::error::{Diagnostic, Diagnostics};
 use crate::i18n::{format_count, format_date, format_duration};
 use crate::markdown::{Audience, BlockLabels, HtmlContext, render_html, split_blocks};
 use crate::model::{Day, Site, Slot, text};
-use crate::render::{OutputFile, Page, RenderContext, Renderer, links, root_prefix, site_pages};
+use crate::render::{OutputFile, Page, RenderContext, Renderer, Version, handout_pdf_path, links, root_prefix, site_pages};
 
 pub struct Website;
 
@@ -22,6 +22,7 @@ impl Renderer for Website {
         let site = cx.site;
         let jobs: Vec<(Page, &str)> = site_pages(site)
             .into_iter()
+            .filter(|p| p.is_website_page())
             .flat_map(|p| site.languages.iter().map(move |l| (p, l.code.as_str())))
             .collect();
         let results: Vec<Result<OutputFile, Diagnostics>> = jobs.par_iter().map(|&(page, lang)| render_page(cx, page, lang)).collect();
@@ -80,6 +81,7 @@ fn render_page(cx: &RenderContext, page: Page, lang: &str) -> Result<OutputFile,
         }
         Page::Centres => ("centres.html", cx.theme.label(lang, "centres_title").to_string(), desc(site, lang), centres_context(cx, lang)),
         Page::NotFound => ("404.html", cx.theme.label(lang, "not_found_title").to_string(), desc(site, lang), json!({})),
+        Page::Downloads | Page::Handout(..) => unreachable!("rendered by the handout renderer"),
     };
     let mut context = base_context(cx, page, lang, &path, &title, &description);
     if let Value::Object(map) = extra {
@@ -91,12 +93,12 @@ fn render_page(cx: &RenderContext, page: Page, lang: &str) -> Result<OutputFile,
     Ok(OutputFile::bytes(path, html))
 }
 
-fn desc(site: &Site, lang: &str) -> String {
+pub fn desc(site: &Site, lang: &str) -> String {
     text(&site.description, lang, &site.default_language).to_string()
 }
 
 /// What every page template sees: the page, the site navigation and the UI labels.
-fn base_context(cx: &RenderContext, page: Page, lang: &str, path: &str, title: &str, description: &str) -> Context {
+pub fn base_context(cx: &RenderContext, page: Page, lang: &str, path: &str, title: &str, description: &str) -> Context {
     let site = cx.site;
     let root = root_prefix(path);
     let language = site.language(lang).expect("pages are made in the site's languages");
@@ -126,6 +128,7 @@ fn base_context(cx: &RenderContext, page: Page, lang: &str, path: &str, title: &
         "short_title": text(&site.short_title, lang, &site.default_language),
         "home_href": format!("{root}{}", Page::Home.path(site, lang)),
         "centres_href": format!("{root}{}", Page::Centres.path(site, lang)),
+        "downloads_href": format!("{root}{}", Page::Downloads.path(site, lang)),
         "days": days,
     }));
     c.insert("t", &cx.theme.strings[lang].labels);
@@ -147,7 +150,7 @@ fn home_context(cx: &RenderContext, lang: &str, root: &str) -> Value {
     })
 }
 
-fn day_context(cx: &RenderContext, day: &Day, lang: &str, root: &str) -> Value {
+pub fn day_context(cx: &RenderContext, day: &Day, lang: &str, root: &str) -> Value {
     let site = cx.site;
     let strings = &cx.theme.strings[lang];
     let lessons: Vec<Value> = day
@@ -171,6 +174,12 @@ fn day_context(cx: &RenderContext, day: &Day, lang: &str, root: &str) -> Value {
         "iso_date": day.date.to_string(),
         "duration": format_duration(site.day_minutes(day), lang, strings),
         "href": format!("{root}{}", Page::Day(day.number).path(site, lang)),
+        "handouts": Version::ALL.map(|v| json!({
+            "version": v.name(),
+            "label": cx.theme.label(lang, &format!("{}_handout", v.name())),
+            "html": format!("{root}{}", Page::Handout(day.number, v).path(site, lang)),
+            "pdf": format!("{root}{}", handout_pdf_path(day.number, lang, v)),
+        })),
         "lessons_count": format_count("lessons", lessons.len() as u64, lang, strings),
         "lessons": lessons,
     })

@@ -1,0 +1,323 @@
+//! Handouts: for every day, language and version (learner, trainer) a print-ready HTML
+//! page and a PDF typeset by typst; per language an offline zip of every PDF and a
+//! downloads page listing them with their sizes.
+
+use std::io::Write;
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde_json::{Value, json};
+
+use crate::error::{Diagnostic, Diagnostics};
+use crate::i18n::{format_count, format_date, format_duration};
+use crate::markdown::{Audience, Block, BlockKind, split_blocks};
+use crate::model::{Day, Site, Slot, text};
+use crate::render::pdf::{Document, SourceFile, Typesetter, font_files};
+use crate::render::typst_markup::{TypstContext, blocks_to_typst};
+use crate::render::website::{base_context, day_context, lesson_body_html, render_template, timetable_context};
+use crate::render::{OutputFile, Page, RenderContext, Renderer, Version, handout_pdf_path, links, pack_path, root_prefix};
+
+pub struct Handouts;
+
+/// One handout: its HTML page and its PDF.
+struct Rendered {
+    day: u32,
+    lang: String,
+    version: Version,
+    html: OutputFile,
+    pdf: Vec<u8>,
+}
+
+impl Renderer for Handouts {
+    fn name(&self) -> &'static str {
+        "handouts"
+    }
+
+    fn render(&self, cx: &RenderContext) -> Result<Vec<OutputFile>, Diagnostics> {
+        let typesetter = Typesetter::new(&font_files(&cx.theme.dir.join("static/fonts")))?;
+        let template = HandoutTemplate::load(&cx.theme.dir.join("handout"))?;
+        let jobs: Vec<(&Day, &str, Version)> = cx
+            .site
+            .days
+            .iter()
+            .flat_map(|d| cx.site.languages.iter().flat_map(move |l| Version::ALL.map(|v| (d, l.code.as_str(), v))))
+            .collect();
+        let results: Vec<Result<Rendered, Diagnostics>> =
+            jobs.par_iter().map(|&(day, lang, version)| render_handout(cx, &typesetter, &template, day, lang, version)).collect();
+        let mut handouts = Vec::new();
+        let mut diags = Diagnostics::new();
+        for r in results {
+            match r {
+                Ok(h) => handouts.push(h),
+                Err(d) => diags.extend(d),
+            }
+        }
+        if diags.has_errors() {
+            return Err(diags.sorted());
+        }
+        let mut files = Vec::new();
+        for lang in &cx.site.languages {
+            let mine: Vec<&Rendered> = handouts.iter().filter(|h| h.lang == lang.code).collect();
+            let pack = zip_pack(&mine).map_err(|e| Diagnostic::error(pack_path(&lang.code), format!("cannot make the zip: {e}")))?;
+            files.push(downloads_page(cx, &lang.code, &mine, pack.len())?);
+            files.push(OutputFile::bytes(pack_path(&lang.code), pack));
+        }
+        for h in handouts {
+            files.push(OutputFile::bytes(handout_pdf_path(h.day, &h.lang, h.version), h.pdf));
+            files.push(h.html);
+        }
+        Ok(files)
+    }
+}
+
+/// The theme's Typst files, read once per build.
+struct HandoutTemplate {
+    main: SourceFile,
+    blocks: SourceFile,
+}
+
+impl HandoutTemplate {
+    fn load(dir: &Path) -> Result<HandoutTemplate, Diagnostics> {
+        let read = |name: &str| -> Result<SourceFile, Diagnostic> {
+            let origin = dir.join(name);
+            let text = crate::load::read_text(&origin)?;
+            Ok(SourceFile { virtual_path: format!("/{name}"), text, origin })
+        };
+        match (read("handout.typ"), read("blocks.typ")) {
+            (Ok(main), Ok(blocks)) => Ok(HandoutTemplate { main, blocks }),
+            (a, b) => Err(Diagnostics([a.err(), b.err()].into_iter().flatten().collect())),
+        }
+    }
+}
+
+fn render_handout(cx: &RenderContext, typesetter: &Typesetter, template: &HandoutTemplate, day: &Day, lang: &str, version: Version) -> Result<Rendered, Diagnostics> {
+    let html = handout_html(cx, day, lang, version)?;
+    let document = handout_document(cx, template, day, lang, version)?;
+    let pdf = typesetter.pdf(&document)?;
+    Ok(Rendered { day: day.number, lang: lang.to_string(), version, html, pdf })
+}
+
+/// Start and end of each lesson of the day, when the day has a start time.
+fn lesson_times(site: &Site, day: &Day, index: usize) -> (Value, Value) {
+    let slot = site.timetable(day).and_then(|slots| {
+        slots.into_iter().find_map(|s| match s {
+            Slot::Lesson { index: i, start, end } if i == index => Some((start, end)),
+            _ => None,
+        })
+    });
+    match slot {
+        Some((s, e)) => (json!(s.to_string()), json!(e.to_string())),
+        None => (Value::Null, Value::Null),
+    }
+}
+
+/// Every material of the day's lessons, once each, in order of first use.
+fn day_materials(site: &Site, day: &Day, lang: &str) -> Vec<String> {
+    let mut all: Vec<String> = Vec::new();
+    for &i in &day.lessons {
+        for m in &site.lessons[i].translations[lang].materials {
+            if !all.iter().any(|x| x.eq_ignore_ascii_case(m)) {
+                all.push(m.clone());
+            }
+        }
+    }
+    all
+}
+
+fn version_label(cx: &RenderContext, lang: &str, version: Version) -> String {
+    cx.theme.label(lang, &format!("{}_version", version.name())).to_string()
+}
+
+fn handout_html(cx: &RenderContext, day: &Day, lang: &str, version: Version) -> Result<OutputFile, Diagnostics> {
+    let site = cx.site;
+    let page = Page::Handout(day.number, version);
+    let path = page.path(site, lang);
+    let root = root_prefix(&path);
+    let strings = &cx.theme.strings[lang];
+    let mut diags = Diagnostics::new();
+    let mut lessons = Vec::new();
+    for &i in &day.lessons {
+        let lesson = &site.lessons[i];
+        let t = &lesson.translations[lang];
+        let body = match lesson_body_html(cx, i, lang, &root, version.audience()) {
+            Ok(b) => b.html,
+            Err(d) => {
+                diags.extend(d);
+                continue;
+            }
+        };
+        let notes = match (&t.trainer_notes, version) {
+            (Some(n), Version::Trainer) => notes_html(cx, n, &t.path, &t.rel, &root).map_err(|d| diags.extend(d)).ok(),
+            _ => None,
+        };
+        let (start, end) = lesson_times(site, day, i);
+        lessons.push(json!({
+            "title": t.title, "summary": t.summary, "order": lesson.order,
+            "objectives": t.objectives, "materials": t.materials,
+            "duration": format_duration(lesson.duration_minutes, lang, strings),
+            "start": start, "end": end, "body": body, "notes": notes,
+        }));
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let title = format!("{} {} · {} · {}", cx.theme.label(lang, "day"), day.number, text(&day.title, lang, &site.default_language), version_label(cx, lang, version));
+    let mut c = base_context(cx, page, lang, &path, &title, text(&day.theme, lang, &site.default_language));
+    c.insert("version", version.name());
+    c.insert("version_label", &version_label(cx, lang, version));
+    c.insert("day", &day_context(cx, day, lang, &root));
+    c.insert("lessons", &lessons);
+    c.insert("timetable", &timetable_context(cx, day, lang, &root));
+    c.insert("materials", &day_materials(site, day, lang));
+    c.insert("pdf_href", &format!("{root}{}", handout_pdf_path(day.number, lang, version)));
+    Ok(OutputFile::bytes(path, render_template(cx, "handout.html", &c)?))
+}
+
+/// Trainer notes are Markdown too (without `:::` blocks).
+fn notes_html(cx: &RenderContext, notes: &str, file: &Path, rel: &str, root: &str) -> Result<String, Diagnostics> {
+    let blocks = [Block { kind: BlockKind::Text, text: notes, line: 1 }];
+    let resolve = |dest: &str| links::resolve(cx.site, rel, root, dest);
+    let ctx = crate::markdown::HtmlContext {
+        file,
+        highlighter: cx.highlighter,
+        resolve: &resolve,
+        labels: crate::markdown::BlockLabels { exercise: "", solution: "", trainer: "" },
+    };
+    Ok(crate::markdown::render_html(&blocks, Audience::Trainer, &ctx)?.html)
+}
+
+fn handout_document(cx: &RenderContext, template: &HandoutTemplate, day: &Day, lang: &str, version: Version) -> Result<Document, Diagnostics> {
+    let site = cx.site;
+    let strings = &cx.theme.strings[lang];
+    let mut sources = vec![clone_source(&template.main), clone_source(&template.blocks)];
+    let mut lessons = Vec::new();
+    let mut diags = Diagnostics::new();
+    for (n, &i) in day.lessons.iter().enumerate() {
+        let lesson = &site.lessons[i];
+        let t = &lesson.translations[lang];
+        let image = |dest: &str| links::resolve_asset(site, &t.rel, dest).map(|rel| format!("/media/{rel}"));
+        let tcx = TypstContext { file: &t.path, image: &image };
+        let body = split_blocks(&t.body, t.body_line, &t.path).and_then(|b| blocks_to_typst(&b, version.audience(), &tcx));
+        let notes = t.trainer_notes.as_deref().filter(|_| version == Version::Trainer).map(|notes| {
+            let blocks = [Block { kind: BlockKind::Text, text: notes, line: 1 }];
+            blocks_to_typst(&blocks, Audience::Trainer, &tcx)
+        });
+        let source = format!("/lessons/{n}.typ");
+        let notes_source = format!("/lessons/{n}-notes.typ");
+        match body {
+            Ok(markup) => sources.push(lesson_source(&source, markup, &t.path)),
+            Err(d) => diags.extend(d),
+        }
+        let has_notes = match notes {
+            Some(Ok(markup)) => {
+                sources.push(lesson_source(&notes_source, markup, &t.path));
+                true
+            }
+            Some(Err(d)) => {
+                diags.extend(d);
+                false
+            }
+            None => false,
+        };
+        let (start, end) = lesson_times(site, day, i);
+        lessons.push(json!({
+            "title": t.title, "summary": t.summary, "order": lesson.order,
+            "objectives": t.objectives, "materials": t.materials,
+            "duration": format_duration(lesson.duration_minutes, lang, strings),
+            "start": start, "end": end,
+            "source": source, "notes": if has_notes { json!(notes_source) } else { Value::Null },
+        }));
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let timetable = site.timetable(day).map(|slots| {
+        slots
+            .iter()
+            .map(|s| match s {
+                Slot::Lesson { index, start, end } => json!({ "start": start.to_string(), "end": end.to_string(), "title": site.lessons[*index].translations[lang].title }),
+                Slot::Break { start, end } => json!({ "start": start.to_string(), "end": end.to_string(), "title": cx.theme.label(lang, "break") }),
+            })
+            .collect::<Vec<_>>()
+    });
+    let language = site.language(lang).expect("handouts are made in the site's languages");
+    let day_title = text(&day.title, lang, &site.default_language);
+    let data = json!({
+        "lang": lang, "dir": language.dir(), "version": version.name(),
+        "version_label": version_label(cx, lang, version),
+        "title": format!("{} {} · {} · {}", cx.theme.label(lang, "day"), day.number, day_title, version_label(cx, lang, version)),
+        "programme": text(&site.title, lang, &site.default_language),
+        "labels": strings.labels,
+        "day": {
+            "number": day.number, "title": day_title,
+            "theme": text(&day.theme, lang, &site.default_language),
+            "date": format_date(day.date, strings),
+            "duration": format_duration(site.day_minutes(day), lang, strings),
+        },
+        "timetable": timetable,
+        "materials": day_materials(site, day, lang),
+        "lessons": lessons,
+    });
+    Ok(Document {
+        sources,
+        files: vec![("/data.json".to_string(), serde_json::to_vec(&data).expect("JSON values serialize"))],
+        media_root: site.content_dir.clone(),
+        today: (day.date.year, day.date.month as u8, day.date.day as u8),
+    })
+}
+
+fn clone_source(s: &SourceFile) -> SourceFile {
+    SourceFile { virtual_path: s.virtual_path.clone(), text: s.text.clone(), origin: s.origin.clone() }
+}
+
+/// A lesson's generated Typst source, which sees the block functions of the theme.
+fn lesson_source(virtual_path: &str, markup: String, origin: &Path) -> SourceFile {
+    SourceFile { virtual_path: virtual_path.to_string(), text: format!("#import \"/blocks.typ\": *\n{markup}"), origin: origin.to_path_buf() }
+}
+
+/// PDFs are already compressed: they are stored as they are.
+fn zip_pack(handouts: &[&Rendered]) -> zip::result::ZipResult<Vec<u8>> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let mut sorted: Vec<&&Rendered> = handouts.iter().collect();
+    sorted.sort_by_key(|h| (h.day, h.version.name()));
+    for h in sorted {
+        let name = handout_pdf_path(h.day, &h.lang, h.version);
+        let file_name = name.rsplit('/').next().unwrap_or(&name);
+        zip.start_file(file_name, options)?;
+        zip.write_all(&h.pdf)?;
+    }
+    Ok(zip.finish()?.into_inner())
+}
+
+fn downloads_page(cx: &RenderContext, lang: &str, handouts: &[&Rendered], pack_size: usize) -> Result<OutputFile, Diagnostics> {
+    let site = cx.site;
+    let strings = &cx.theme.strings[lang];
+    let path = Page::Downloads.path(site, lang);
+    let root = root_prefix(&path);
+    let size = |bytes: usize| format_count("kilobytes", bytes.div_ceil(1024) as u64, lang, strings);
+    let entry = |day: u32, version: Version| {
+        let pdf_size = handouts.iter().find(|h| h.day == day && h.version == version).map(|h| h.pdf.len()).unwrap_or(0);
+        json!({
+            "html": format!("{root}{}", Page::Handout(day, version).path(site, lang)),
+            "pdf": format!("{root}{}", handout_pdf_path(day, lang, version)),
+            "pdf_size": size(pdf_size),
+        })
+    };
+    let rows: Vec<Value> = site
+        .days
+        .iter()
+        .map(|d| {
+            json!({
+                "number": d.number, "title": text(&d.title, lang, &site.default_language),
+                "day_href": format!("{root}{}", Page::Day(d.number).path(site, lang)),
+                "learner": entry(d.number, Version::Learner), "trainer": entry(d.number, Version::Trainer),
+            })
+        })
+        .collect();
+    let title = cx.theme.label(lang, "downloads_title");
+    let mut c = base_context(cx, Page::Downloads, lang, &path, title, cx.theme.label(lang, "downloads_intro"));
+    c.insert("handouts", &rows);
+    c.insert("pack", &json!({ "href": format!("{root}{}", pack_path(lang)), "size": size(pack_size) }));
+    Ok(OutputFile::bytes(path, render_template(cx, "downloads.html", &c)?))
+}

@@ -1,0 +1,162 @@
+//! PDF through typst used as a library: a small in-memory `World` with the theme's fonts
+//! (read once per build), the handout template, generated lesson sources and data.
+
+use std::path::{Path, PathBuf};
+
+use typst::diag::{FileError, FileResult, SourceDiagnostic};
+use typst::foundations::{Bytes, Datetime, Duration};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World};
+use typst_layout::PagedDocument;
+
+use crate::error::{Diagnostic, Diagnostics};
+
+/// The theme's fonts and the standard library, shared by every document of a build.
+pub struct Typesetter {
+    library: LazyHash<Library>,
+    book: LazyHash<FontBook>,
+    fonts: Vec<Font>,
+}
+
+impl Typesetter {
+    /// Loads every `.ttf`/`.otf` file of `font_files`.
+    pub fn new(font_files: &[PathBuf]) -> Result<Typesetter, Diagnostics> {
+        let mut fonts = Vec::new();
+        let mut diags = Diagnostics::new();
+        for path in font_files {
+            match std::fs::read(path) {
+                Ok(data) => {
+                    let before = fonts.len();
+                    fonts.extend(Font::iter(Bytes::new(data)));
+                    if fonts.len() == before {
+                        diags.push(Diagnostic::error(path, "not a font typst can read; remove it or replace it with a TrueType/OpenType file"));
+                    }
+                }
+                Err(e) => diags.push(Diagnostic::error(path, format!("cannot read font: {e}"))),
+            }
+        }
+        let book = LazyHash::new(FontBook::from_fonts(&fonts));
+        diags.into_result(Typesetter { library: LazyHash::new(Library::builder().build()), book, fonts })
+    }
+
+    pub fn font_count(&self) -> usize {
+        self.fonts.len()
+    }
+
+    /// Typesets `doc` into a PDF.
+    pub fn pdf(&self, doc: &Document) -> Result<Vec<u8>, Diagnostics> {
+        let world = DocumentWorld { typesetter: self, doc };
+        let compiled = typst::compile::<PagedDocument>(&world).output.map_err(|errs| doc.diagnostics(&world, &errs))?;
+        typst_pdf::pdf(&compiled, &typst_pdf::PdfOptions::default()).map_err(|errs| doc.diagnostics(&world, &errs))
+    }
+}
+
+/// One document to typeset: its sources (`/main.typ` first) and data files, all in memory
+/// but for files below `/media/`, read from `media_root` when the document asks for them.
+pub struct Document {
+    pub sources: Vec<SourceFile>,
+    pub files: Vec<(String, Vec<u8>)>,
+    pub media_root: PathBuf,
+    pub today: (i32, u8, u8),
+}
+
+/// A Typst source, with the file authors know it by (for error messages).
+pub struct SourceFile {
+    pub virtual_path: String,
+    pub text: String,
+    pub origin: PathBuf,
+}
+
+fn file_id(path: &str) -> Option<FileId> {
+    Some(RootedPath::new(VirtualRoot::Project, VirtualPath::new(path).ok()?).intern())
+}
+
+impl Document {
+    fn diagnostics(&self, world: &DocumentWorld, errs: &[SourceDiagnostic]) -> Diagnostics {
+        use typst::WorldExt;
+        let mut diags = Diagnostics::new();
+        for e in errs {
+            let source = e.span.id().and_then(|id| self.sources.iter().find(|s| file_id(&s.virtual_path) == Some(id)));
+            let origin = source.map(|s| s.origin.clone()).unwrap_or_else(|| self.sources[0].origin.clone());
+            let mut message = format!("cannot typeset the PDF: {}", e.message);
+            for hint in &e.hints {
+                message.push_str(&format!(" (hint: {})", hint.v));
+            }
+            let mut d = Diagnostic::error(&origin, message);
+            // Line numbers only mean something in files the author wrote (the template).
+            if let (Some(s), Some(range)) = (source, world.range(e.span))
+                && s.origin.extension().is_some_and(|x| x == "typ")
+            {
+                d = d.at(s.text[..range.start.min(s.text.len())].matches('\n').count() + 1, None);
+            }
+            diags.push(d);
+        }
+        diags
+    }
+}
+
+struct DocumentWorld<'a> {
+    typesetter: &'a Typesetter,
+    doc: &'a Document,
+}
+
+impl World for DocumentWorld<'_> {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.typesetter.library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        &self.typesetter.book
+    }
+
+    fn main(&self) -> FileId {
+        file_id(&self.doc.sources[0].virtual_path).expect("the main source has a valid path")
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        self.doc
+            .sources
+            .iter()
+            .find(|s| file_id(&s.virtual_path) == Some(id))
+            .map(|s| Source::new(id, s.text.clone()))
+            .ok_or_else(|| FileError::NotFound(PathBuf::from(format!("{id:?}"))))
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if let Some(s) = self.doc.sources.iter().find(|s| file_id(&s.virtual_path) == Some(id)) {
+            return Ok(Bytes::from_string(s.text.clone()));
+        }
+        if let Some((_, bytes)) = self.doc.files.iter().find(|(p, _)| file_id(p) == Some(id)) {
+            return Ok(Bytes::new(bytes.clone()));
+        }
+        let path = id.vpath().get_without_slash().to_string();
+        match path.strip_prefix("media/") {
+            Some(rel) if crate::write::is_safe_relative(rel) => {
+                let full = self.doc.media_root.join(rel);
+                std::fs::read(&full).map(Bytes::new).map_err(|e| FileError::from_io(e, &full))
+            }
+            _ => Err(FileError::NotFound(PathBuf::from(path))),
+        }
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        self.typesetter.fonts.get(index).cloned()
+    }
+
+    fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
+        // A fixed date keeps the output reproducible.
+        let (y, m, d) = self.doc.today;
+        Datetime::from_ymd(y, m, d)
+    }
+}
+
+/// Font files of a theme folder (`.ttf`, `.otf`, `.ttc`), sorted.
+pub fn font_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "ttf" || x == "otf" || x == "ttc")).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
