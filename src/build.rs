@@ -32,6 +32,8 @@ pub struct BuildReport {
     pub lessons: usize,
     /// Time of each stage, in order.
     pub stages: Vec<(&'static str, Duration)>,
+    /// Wall time of each renderer (they run side by side within the render stage).
+    pub renderers: Vec<(&'static str, Duration)>,
 }
 
 impl BuildReport {
@@ -61,7 +63,8 @@ impl Builder {
     pub fn build(&self, opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
         let mut report = BuildReport::default();
         let (site, theme) = timed(&mut report, "load", || self.load(opts))?;
-        let files = timed(&mut report, "render", || self.render(&site, &theme))?;
+        let (files, renderer_times) = timed(&mut report, "render", || self.render(&site, &theme))?;
+        report.renderers = renderer_times;
         timed(&mut report, "check links", || crate::linkcheck::check(&files).into_result(()))?;
         timed(&mut report, "write", || crate::write::publish(&opts.output_dir, &files))?;
         report.pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
@@ -99,19 +102,30 @@ impl Builder {
         }
     }
 
-    /// Every renderer over the same site, in parallel; all their errors together.
-    pub fn render(&self, site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics> {
+    /// Every renderer over the same site, in parallel; all their errors together, or the
+    /// files with the time each renderer took.
+    pub fn render(&self, site: &Site, theme: &Theme) -> Result<(Vec<OutputFile>, Vec<(&'static str, Duration)>), Diagnostics> {
         let cx = RenderContext { site, theme, highlighter: &self.highlighter };
-        let results: Vec<Result<Vec<OutputFile>, Diagnostics>> = self.renderers.par_iter().map(|r| r.render(&cx)).collect();
+        let results: Vec<(&'static str, Duration, Result<Vec<OutputFile>, Diagnostics>)> = self
+            .renderers
+            .par_iter()
+            .map(|r| {
+                let start = Instant::now();
+                let files = r.render(&cx);
+                (r.name(), start.elapsed(), files)
+            })
+            .collect();
         let mut files = Vec::new();
+        let mut times = Vec::new();
         let mut diags = Diagnostics::new();
-        for r in results {
+        for (name, time, r) in results {
+            times.push((name, time));
             match r {
                 Ok(mut f) => files.append(&mut f),
                 Err(d) => diags.extend(d),
             }
         }
-        diags.into_result(files)
+        diags.into_result((files, times))
     }
 }
 

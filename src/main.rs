@@ -52,7 +52,7 @@ fn build(opts: &dars::BuildOptions) -> ExitCode {
     let builder = dars::Builder::new();
     match builder.build(opts) {
         Ok(report) => {
-            let stages: Vec<String> = report.stages.iter().map(|(s, d)| format!("{s} {:.0?}", d)).collect();
+            let stages: Vec<String> = report.stages.iter().chain(&report.renderers).map(|(s, d)| format!("{s} {:.0?}", d)).collect();
             println!(
                 "built {} lessons: {} pages, {} files into {} in {:.0?} ({})",
                 report.lessons,
