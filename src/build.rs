@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use crate::error::Diagnostics;
 use crate::highlight::Highlighter;
+use crate::load::Loaded;
 use crate::model::Site;
 use crate::render::{OutputFile, RenderContext, Renderer, handout::Handouts, sitemap::Sitemap, website::Website};
 use crate::theme::Theme;
@@ -75,8 +76,17 @@ impl Builder {
 
     /// Content and theme, loaded and cross-checked; the errors of both are reported together.
     pub fn load(&self, opts: &BuildOptions) -> Result<(Site, Theme), Diagnostics> {
+        self.load_all(opts).map(|(_, site, theme)| (site, theme))
+    }
+
+    /// As `load`, keeping what was read from disk too (watch mode rebuilds from it).
+    pub fn load_all(&self, opts: &BuildOptions) -> Result<(Loaded, Site, Theme), Diagnostics> {
         let (site, theme) = rayon::join(
-            || crate::load::load(&opts.content_dir).and_then(|(loaded, diags)| crate::model::build(loaded, diags)),
+            || {
+                let (loaded, diags) = crate::load::load(&opts.content_dir)?;
+                let site = crate::model::build(loaded.clone(), diags)?;
+                Ok((loaded, site))
+            },
             || {
                 // The theme needs the languages; read them from the programme file only.
                 let langs = crate::load::read_text(&opts.content_dir.join(crate::load::PROGRAMME_FILE))
@@ -88,7 +98,7 @@ impl Builder {
             },
         );
         match (site, theme) {
-            (Ok(s), Ok(t)) => Ok((s, t)),
+            (Ok((loaded, site)), Ok(theme)) => Ok((loaded, site, theme)),
             (s, t) => {
                 let mut d = Diagnostics::new();
                 if let Err(e) = s {

@@ -14,6 +14,8 @@ pub mod load;
 pub mod markdown;
 pub mod model;
 pub mod render;
+pub mod serve;
+pub mod session;
 pub mod theme;
 pub mod write;
 pub mod yaml;

@@ -8,15 +8,20 @@ use crate::render::{Contents, OutputFile};
 
 pub fn check(files: &[OutputFile]) -> Diagnostics {
     let paths: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    check_pages(files.iter(), &|p| paths.contains(p))
+}
+
+/// Checks the links of `pages` against the files `exists` knows.
+pub fn check_pages<'a>(pages: impl Iterator<Item = &'a OutputFile>, exists: &dyn Fn(&str) -> bool) -> Diagnostics {
     let mut diags = Diagnostics::new();
-    for f in files.iter().filter(|f| f.path.ends_with(".html")) {
+    for f in pages.filter(|f| f.path.ends_with(".html")) {
         let Contents::Bytes(bytes) = &f.contents else { continue };
         let html = String::from_utf8_lossy(bytes);
         for raw in internal_targets(&html) {
             let target = decode_entities(raw);
             let target = target.as_str();
             match resolve_target(&f.path, target) {
-                Some(p) if paths.contains(p.as_str()) => {}
+                Some(p) if exists(&p) => {}
                 _ => diags.push(Diagnostic::error(
                     format!("output/{}", f.path),
                     format!("broken internal link `{target}`: no such file in the output (check the lesson link or the template)"),

@@ -130,11 +130,11 @@ fn walk(content_dir: &Path, diags: &mut Diagnostics) -> (Vec<String>, Vec<String
 }
 
 /// Editors leave swap and backup files (`.x.swp`, `x~`) that are not content.
-fn is_hidden(name: Option<&str>) -> bool {
+pub fn is_hidden(name: Option<&str>) -> bool {
     name.is_none_or(|n| n.starts_with('.') || n.ends_with('~'))
 }
 
-fn relative_slash_path(root: &Path, path: &Path) -> Option<String> {
+pub fn relative_slash_path(root: &Path, path: &Path) -> Option<String> {
     let rel = path.strip_prefix(root).ok()?;
     let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
     Some(parts?.join("/"))
@@ -170,7 +170,7 @@ fn normalize_newlines(s: &str) -> String {
     if s.contains('\r') { s.replace("\r\n", "\n").replace('\r', "\n") } else { s.to_string() }
 }
 
-fn load_lesson(content_dir: &Path, rel: &str, languages: &[String]) -> Result<LessonFile, Diagnostic> {
+pub fn load_lesson(content_dir: &Path, rel: &str, languages: &[String]) -> Result<LessonFile, Diagnostic> {
     let path = content_dir.join(rel);
     let (slug, lang) = parse_file_name(rel).map_err(|m| Diagnostic::error(&path, m))?;
     if !languages.is_empty() && !languages.iter().any(|l| *l == lang) {

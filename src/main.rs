@@ -1,14 +1,12 @@
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(name = "dars", version, about = "Builds the bilingual (French / Arabic) programme website and handouts")]
 struct Cli {
-    /// Project folder holding content/ and themes/.
-    #[arg(long, global = true, default_value = ".")]
-    root: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
@@ -17,33 +15,70 @@ struct Cli {
 enum Command {
     /// Build the site into output/ (replaced only when the whole build succeeds).
     Build {
-        /// Content folder (default: ROOT/content).
+        #[command(flatten)]
+        site: SiteArgs,
+    },
+    /// Serve the site with live reload while you edit content/ and themes/.
+    Serve {
+        #[command(flatten)]
+        site: SiteArgs,
+        /// Port to listen on (0 picks a free one).
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+        /// Address to listen on; loopback unless you want other machines to see it.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: IpAddr,
+        /// Take the browser to the page of the lesson just edited.
         #[arg(long)]
-        content: Option<PathBuf>,
-        /// Theme folder (default: ROOT/themes/default).
-        #[arg(long)]
-        theme: Option<PathBuf>,
-        /// Output folder (default: ROOT/output).
-        #[arg(long)]
-        output: Option<PathBuf>,
+        follow: bool,
     },
 }
 
+#[derive(Args)]
+struct SiteArgs {
+    /// Project folder holding content/ and themes/.
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// Content folder (default: ROOT/content).
+    #[arg(long)]
+    content: Option<PathBuf>,
+    /// Theme folder (default: ROOT/themes/default).
+    #[arg(long)]
+    theme: Option<PathBuf>,
+    /// Output folder (default: ROOT/output).
+    #[arg(long)]
+    output: Option<PathBuf>,
+}
+
+impl SiteArgs {
+    fn options(self) -> dars::BuildOptions {
+        let mut opts = dars::BuildOptions::in_project(&self.root);
+        if let Some(c) = self.content {
+            opts.content_dir = c;
+        }
+        if let Some(t) = self.theme {
+            opts.theme_dir = t;
+        }
+        if let Some(o) = self.output {
+            opts.output_dir = o;
+        }
+        opts
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Build { content, theme, output } => {
-            let mut opts = dars::BuildOptions::in_project(&cli.root);
-            if let Some(c) = content {
-                opts.content_dir = c;
+    match Cli::parse().command {
+        Command::Build { site } => build(&site.options()),
+        Command::Serve { site, port, bind, follow } => {
+            let session = dars::session::Session::new(site.options());
+            let options = dars::serve::ServeOptions { addr: SocketAddr::new(bind, port), follow };
+            match dars::serve::serve(session, options) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
             }
-            if let Some(t) = theme {
-                opts.theme_dir = t;
-            }
-            if let Some(o) = output {
-                opts.output_dir = o;
-            }
-            build(&opts)
         }
     }
 }

@@ -20,12 +20,29 @@ use crate::render::{OutputFile, Page, RenderContext, Renderer, Version, handout_
 pub struct Handouts;
 
 /// One handout: its HTML page and its PDF.
-struct Rendered {
-    day: u32,
-    lang: String,
-    version: Version,
-    html: OutputFile,
-    pdf: Vec<u8>,
+pub struct Rendered {
+    pub day: u32,
+    pub lang: String,
+    pub version: Version,
+    pub html: OutputFile,
+    pub pdf: Vec<u8>,
+}
+
+/// What typesetting needs, loaded once and kept while the theme does not change.
+pub struct HandoutKit {
+    typesetter: Typesetter,
+    template: HandoutTemplate,
+}
+
+impl HandoutKit {
+    pub fn load(theme_dir: &Path) -> Result<HandoutKit, Diagnostics> {
+        let typesetter = Typesetter::new(&font_files(&theme_dir.join("static/fonts")));
+        let template = HandoutTemplate::load(&theme_dir.join("handout"));
+        match (typesetter, template) {
+            (Ok(typesetter), Ok(template)) => Ok(HandoutKit { typesetter, template }),
+            (a, b) => Err(Diagnostics([a.err(), b.err()].into_iter().flatten().flat_map(|d| d.0).collect())),
+        }
+    }
 }
 
 impl Renderer for Handouts {
@@ -34,33 +51,14 @@ impl Renderer for Handouts {
     }
 
     fn render(&self, cx: &RenderContext) -> Result<Vec<OutputFile>, Diagnostics> {
-        let typesetter = Typesetter::new(&font_files(&cx.theme.dir.join("static/fonts")))?;
-        let template = HandoutTemplate::load(&cx.theme.dir.join("handout"))?;
-        let jobs: Vec<(&Day, &str, Version)> = cx
-            .site
-            .days
-            .iter()
-            .flat_map(|d| cx.site.languages.iter().flat_map(move |l| Version::ALL.map(|v| (d, l.code.as_str(), v))))
-            .collect();
-        let results: Vec<Result<Rendered, Diagnostics>> =
-            jobs.par_iter().map(|&(day, lang, version)| render_handout(cx, &typesetter, &template, day, lang, version)).collect();
-        let mut handouts = Vec::new();
-        let mut diags = Diagnostics::new();
-        for r in results {
-            match r {
-                Ok(h) => handouts.push(h),
-                Err(d) => diags.extend(d),
-            }
-        }
-        if diags.has_errors() {
-            return Err(diags.sorted());
-        }
+        let kit = HandoutKit::load(&cx.theme.dir)?;
+        let days: Vec<u32> = cx.site.days.iter().map(|d| d.number).collect();
+        let handouts = render_days(cx, &kit, &days)?;
         let mut files = Vec::new();
         for lang in &cx.site.languages {
-            let mine: Vec<&Rendered> = handouts.iter().filter(|h| h.lang == lang.code).collect();
-            let pack = zip_pack(&mine).map_err(|e| Diagnostic::error(pack_path(&lang.code), format!("cannot make the zip: {e}")))?;
-            files.push(downloads_page(cx, &lang.code, &mine, pack.len())?);
-            files.push(OutputFile::bytes(pack_path(&lang.code), pack));
+            let mine: Vec<(u32, Version, &[u8])> =
+                handouts.iter().filter(|h| h.lang == lang.code).map(|h| (h.day, h.version, h.pdf.as_slice())).collect();
+            files.extend(pack_and_downloads(cx, &lang.code, &mine)?);
         }
         for h in handouts {
             files.push(OutputFile::bytes(handout_pdf_path(h.day, &h.lang, h.version), h.pdf));
@@ -68,6 +66,35 @@ impl Renderer for Handouts {
         }
         Ok(files)
     }
+}
+
+/// Both versions of the handouts of `days`, in every language, typeset in parallel.
+pub fn render_days(cx: &RenderContext, kit: &HandoutKit, days: &[u32]) -> Result<Vec<Rendered>, Diagnostics> {
+    let jobs: Vec<(&Day, &str, Version)> = cx
+        .site
+        .days
+        .iter()
+        .filter(|d| days.contains(&d.number))
+        .flat_map(|d| cx.site.languages.iter().flat_map(move |l| Version::ALL.map(|v| (d, l.code.as_str(), v))))
+        .collect();
+    let results: Vec<Result<Rendered, Diagnostics>> =
+        jobs.par_iter().map(|&(day, lang, version)| render_handout(cx, &kit.typesetter, &kit.template, day, lang, version)).collect();
+    let mut handouts = Vec::new();
+    let mut diags = Diagnostics::new();
+    for r in results {
+        match r {
+            Ok(h) => handouts.push(h),
+            Err(d) => diags.extend(d),
+        }
+    }
+    diags.into_result(handouts)
+}
+
+/// The offline zip and the downloads page of `lang`, from every PDF of that language.
+pub fn pack_and_downloads(cx: &RenderContext, lang: &str, pdfs: &[(u32, Version, &[u8])]) -> Result<Vec<OutputFile>, Diagnostics> {
+    let pack = zip_pack(lang, pdfs).map_err(|e| Diagnostic::error(pack_path(lang), format!("cannot make the zip: {e}")))?;
+    let page = downloads_page(cx, lang, pdfs, pack.len())?;
+    Ok(vec![page, OutputFile::bytes(pack_path(lang), pack)])
 }
 
 /// The theme's Typst files, read once per build.
@@ -276,28 +303,28 @@ fn lesson_source(virtual_path: &str, markup: String, origin: &Path) -> SourceFil
 }
 
 /// PDFs are already compressed: they are stored as they are.
-fn zip_pack(handouts: &[&Rendered]) -> zip::result::ZipResult<Vec<u8>> {
+fn zip_pack(lang: &str, pdfs: &[(u32, Version, &[u8])]) -> zip::result::ZipResult<Vec<u8>> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    let mut sorted: Vec<&&Rendered> = handouts.iter().collect();
-    sorted.sort_by_key(|h| (h.day, h.version.name()));
-    for h in sorted {
-        let name = handout_pdf_path(h.day, &h.lang, h.version);
+    let mut sorted: Vec<&(u32, Version, &[u8])> = pdfs.iter().collect();
+    sorted.sort_by_key(|(day, version, _)| (*day, version.name()));
+    for (day, version, pdf) in sorted {
+        let name = handout_pdf_path(*day, lang, *version);
         let file_name = name.rsplit('/').next().unwrap_or(&name);
         zip.start_file(file_name, options)?;
-        zip.write_all(&h.pdf)?;
+        zip.write_all(pdf)?;
     }
     Ok(zip.finish()?.into_inner())
 }
 
-fn downloads_page(cx: &RenderContext, lang: &str, handouts: &[&Rendered], pack_size: usize) -> Result<OutputFile, Diagnostics> {
+fn downloads_page(cx: &RenderContext, lang: &str, pdfs: &[(u32, Version, &[u8])], pack_size: usize) -> Result<OutputFile, Diagnostics> {
     let site = cx.site;
     let strings = &cx.theme.strings[lang];
     let path = Page::Downloads.path(site, lang);
     let root = root_prefix(&path);
     let size = |bytes: usize| format_count("kilobytes", bytes.div_ceil(1024) as u64, lang, strings);
     let entry = |day: u32, version: Version| {
-        let pdf_size = handouts.iter().find(|h| h.day == day && h.version == version).map(|h| h.pdf.len()).unwrap_or(0);
+        let pdf_size = pdfs.iter().find(|(d, v, _)| *d == day && *v == version).map(|(_, _, pdf)| pdf.len()).unwrap_or(0);
         json!({
             "html": format!("{root}{}", Page::Handout(day, version).path(site, lang)),
             "pdf": format!("{root}{}", handout_pdf_path(day, lang, version)),

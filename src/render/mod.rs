@@ -48,7 +48,7 @@ impl OutputFile {
     }
 }
 
-pub trait Renderer: Sync {
+pub trait Renderer: Send + Sync {
     fn name(&self) -> &'static str;
     fn render(&self, cx: &RenderContext) -> Result<Vec<OutputFile>, Diagnostics>;
 }
@@ -68,7 +68,7 @@ pub enum Page {
     Handout(u32, Version),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Version {
     Learner,
     Trainer,

@@ -43,7 +43,7 @@ impl Renderer for Website {
     }
 }
 
-fn static_files(cx: &RenderContext) -> Vec<OutputFile> {
+pub fn static_files(cx: &RenderContext) -> Vec<OutputFile> {
     let mut files: Vec<OutputFile> =
         cx.theme.static_files.iter().map(|(rel, src)| OutputFile::copy(format!("static/{rel}"), src.clone())).collect();
     files.push(OutputFile::bytes("static/highlight.css", cx.highlighter.css().as_bytes()));
@@ -59,7 +59,7 @@ pub fn render_template(cx: &RenderContext, template: &str, context: &Context) ->
         .map_err(|e| crate::theme::template_diagnostic(&cx.theme.template_path(template), &e).into())
 }
 
-fn render_page(cx: &RenderContext, page: Page, lang: &str) -> Result<OutputFile, Diagnostics> {
+pub fn render_page(cx: &RenderContext, page: Page, lang: &str) -> Result<OutputFile, Diagnostics> {
     let site = cx.site;
     let path = page.path(site, lang);
     let root = root_prefix(&path);
@@ -267,7 +267,7 @@ fn centres_context(cx: &RenderContext, lang: &str) -> Value {
 }
 
 /// The root: a language chooser, and a 404 page for servers that look for one there.
-fn render_root(cx: &RenderContext) -> Result<Vec<OutputFile>, Diagnostics> {
+pub fn render_root(cx: &RenderContext) -> Result<Vec<OutputFile>, Diagnostics> {
     let site = cx.site;
     let languages: Vec<Value> = site
         .languages

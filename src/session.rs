@@ -1,0 +1,288 @@
+//! Incremental rebuilds for watch mode: the last good site stays in memory, and a change
+//! re-renders only the pages it touches (a full rebuild when the theme or the programme
+//! changes). A failed rebuild leaves the last good site as it was.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::build::{BuildOptions, Builder};
+use crate::error::Diagnostics;
+use crate::load::{Loaded, is_hidden, load_lesson, relative_slash_path};
+use crate::model::Site;
+use crate::render::handout::{HandoutKit, pack_and_downloads, render_days};
+use crate::render::website::render_page;
+use crate::render::{Contents, OutputFile, Page, RenderContext, Renderer, Version, handout_pdf_path, site_pages};
+use crate::theme::Theme;
+
+/// What a rebuild changed.
+#[derive(Debug, Clone)]
+pub struct Update {
+    /// Why: "full", "lesson", …
+    pub kind: &'static str,
+    /// Output paths written or removed.
+    pub changed: Vec<String>,
+    /// The page of the lesson just edited, in the language just edited.
+    pub follow: Option<String>,
+    pub elapsed: Duration,
+}
+
+struct State {
+    loaded: Loaded,
+    site: Site,
+    theme: Theme,
+    kit: HandoutKit,
+    files: BTreeMap<String, Contents>,
+}
+
+pub struct Session {
+    pub opts: BuildOptions,
+    builder: Builder,
+    state: Option<State>,
+    /// The disk as last read, even when it did not build (errors are fixed file by file).
+    pending: Option<Loaded>,
+}
+
+impl Session {
+    pub fn new(opts: BuildOptions) -> Session {
+        Session { opts, builder: Builder::new(), state: None, pending: None }
+    }
+
+    /// A served file of the last good site.
+    pub fn file(&self, path: &str) -> Option<&Contents> {
+        self.state.as_ref()?.files.get(path)
+    }
+
+    pub fn has_site(&self) -> bool {
+        self.state.is_some()
+    }
+
+    pub fn file_count(&self) -> usize {
+        self.state.as_ref().map_or(0, |s| s.files.len())
+    }
+
+    /// Rebuilds everything.
+    pub fn full(&mut self) -> Result<Update, Diagnostics> {
+        let start = Instant::now();
+        let (loaded, site, theme) = match self.builder.load_all(&self.opts) {
+            Ok(x) => x,
+            Err(d) => {
+                self.pending = None;
+                return Err(d);
+            }
+        };
+        let kit = HandoutKit::load(&theme.dir)?;
+        let (files, _) = self.builder.render(&site, &theme)?;
+        crate::linkcheck::check(&files).into_result(())?;
+        let files: BTreeMap<String, Contents> = files.into_iter().map(|f| (f.path, f.contents)).collect();
+        let changed = changed_paths(self.state.as_ref().map(|s| &s.files), &files);
+        self.state = Some(State { loaded, site, theme, kit, files });
+        self.pending = None;
+        Ok(Update { kind: "full", changed, follow: None, elapsed: start.elapsed() })
+    }
+
+    /// Rebuilds after `paths` changed on disk (created, edited, removed or renamed).
+    pub fn apply(&mut self, paths: &[PathBuf]) -> Result<Update, Diagnostics> {
+        let content = self.opts.content_dir.canonicalize().unwrap_or_else(|_| self.opts.content_dir.clone());
+        let mut lessons = BTreeSet::new();
+        for path in paths {
+            let name = path.file_name().and_then(|n| n.to_str());
+            if is_hidden(name) {
+                continue;
+            }
+            match relative_slash_path(&content, path).or_else(|| relative_slash_path(&self.opts.content_dir, path)) {
+                Some(rel) if rel.ends_with(".md") && self.state.is_some() => {
+                    lessons.insert(rel);
+                }
+                // The programme, the centres, an image, the theme: everything may change.
+                _ => return self.full(),
+            }
+        }
+        if lessons.is_empty() {
+            return Ok(Update { kind: "nothing", changed: Vec::new(), follow: None, elapsed: Duration::ZERO });
+        }
+        self.lessons_changed(&lessons)
+    }
+
+    fn lessons_changed(&mut self, rels: &BTreeSet<String>) -> Result<Update, Diagnostics> {
+        let start = Instant::now();
+        let state = self.state.as_ref().expect("incremental rebuilds follow a full one");
+        let mut loaded = self.pending.take().unwrap_or_else(|| state.loaded.clone());
+        let languages: Vec<String> = state.site.languages.iter().map(|l| l.code.clone()).collect();
+        let mut diags = Diagnostics::new();
+        for rel in rels {
+            loaded.lessons.retain(|l| &l.rel != rel);
+            loaded.failed.retain(|f| f != rel);
+            if self.opts.content_dir.join(rel).is_file() {
+                match load_lesson(&self.opts.content_dir, rel, &languages) {
+                    Ok(l) => loaded.lessons.push(l),
+                    Err(d) => {
+                        diags.push(d);
+                        loaded.failed.push(rel.clone());
+                    }
+                }
+            }
+        }
+        loaded.lessons.sort_by(|a, b| a.rel.cmp(&b.rel));
+        // Errors in files not touched now are still errors.
+        for rel in loaded.failed.iter().filter(|f| !rels.contains(*f)) {
+            if let Err(d) = load_lesson(&self.opts.content_dir, rel, &languages) {
+                diags.push(d);
+            }
+        }
+        self.pending = Some(loaded.clone());
+        let site = crate::model::build(loaded.clone(), diags)?;
+        let state = self.state.as_mut().expect("checked above");
+        let update = rerender(&self.builder, state, &site, rels)?;
+        state.site = site;
+        state.loaded = loaded;
+        self.pending = None;
+        Ok(Update { elapsed: start.elapsed(), ..update })
+    }
+}
+
+/// Where each lesson sits: its day, order and address; if that changes, so do many pages.
+fn shape(site: &Site) -> Vec<(u32, u32, &str)> {
+    site.lessons.iter().map(|l| (l.day, l.order, l.slug.as_str())).collect()
+}
+
+fn rerender(builder: &Builder, state: &mut State, site: &Site, rels: &BTreeSet<String>) -> Result<Update, Diagnostics> {
+    let cx = RenderContext { site, theme: &state.theme, highlighter: &builder.highlighter };
+    let old = &state.site;
+    // Days whose handouts change: the days the edited lessons were on, and are on now.
+    let lesson_days = |s: &Site| -> Vec<u32> { rels.iter().filter_map(|r| s.by_source.get(r).map(|(i, _)| s.lessons[*i].day)).collect() };
+    let mut days: Vec<u32> = lesson_days(old);
+    days.extend(lesson_days(site));
+    days.sort();
+    days.dedup();
+
+    let same_shape = shape(old) == shape(site);
+    let pages: Vec<(Page, String)> = if same_shape {
+        let mut pages = BTreeSet::new();
+        for rel in rels {
+            if let Some((i, _)) = site.by_source.get(rel) {
+                let (prev, next) = site.neighbours(*i);
+                for p in [Some(*i), prev, next].into_iter().flatten() {
+                    pages.insert(page_key(Page::Lesson(p)));
+                }
+                pages.insert(page_key(Page::Day(site.lessons[*i].day)));
+            }
+        }
+        pages.insert(page_key(Page::Home));
+        let pages: Vec<Page> = pages.into_iter().map(key_page).collect();
+        site.languages.iter().flat_map(|l| pages.iter().map(move |p| (*p, l.code.clone()))).collect()
+    } else {
+        site_pages(site).into_iter().filter(|p| p.is_website_page()).flat_map(|p| site.languages.iter().map(move |l| (p, l.code.clone()))).collect()
+    };
+
+    let mut out: Vec<OutputFile> = Vec::new();
+    let mut diags = Diagnostics::new();
+    {
+        use rayon::prelude::*;
+        let results: Vec<Result<OutputFile, Diagnostics>> = pages.par_iter().map(|(p, l)| render_page(&cx, *p, l)).collect();
+        for r in results {
+            match r {
+                Ok(f) => out.push(f),
+                Err(d) => diags.extend(d),
+            }
+        }
+    }
+    if !same_shape {
+        match crate::render::sitemap::Sitemap.render(&cx) {
+            Ok(f) => out.extend(f),
+            Err(d) => diags.extend(d),
+        }
+    }
+    match render_days(&cx, &state.kit, &days) {
+        Ok(handouts) => {
+            let mut pdfs: HashMap<(u32, Version, String), Vec<u8>> = HashMap::new();
+            for h in handouts {
+                pdfs.insert((h.day, h.version, h.lang.clone()), h.pdf.clone());
+                out.push(OutputFile::bytes(handout_pdf_path(h.day, &h.lang, h.version), h.pdf));
+                out.push(h.html);
+            }
+            for lang in &site.languages {
+                let mut all: Vec<(u32, Version, Vec<u8>)> = Vec::new();
+                for d in &site.days {
+                    for v in Version::ALL {
+                        let bytes = pdfs.get(&(d.number, v, lang.code.clone())).cloned().or_else(|| match state.files.get(&handout_pdf_path(d.number, &lang.code, v)) {
+                            Some(Contents::Bytes(b)) => Some(b.clone()),
+                            _ => None,
+                        });
+                        if let Some(b) = bytes {
+                            all.push((d.number, v, b));
+                        }
+                    }
+                }
+                let refs: Vec<(u32, Version, &[u8])> = all.iter().map(|(d, v, b)| (*d, *v, b.as_slice())).collect();
+                match pack_and_downloads(&cx, &lang.code, &refs) {
+                    Ok(f) => out.extend(f),
+                    Err(d) => diags.extend(d),
+                }
+            }
+        }
+        Err(d) => diags.extend(d),
+    }
+    if diags.has_errors() {
+        return Err(diags.sorted());
+    }
+
+    // The new site: unchanged files kept, re-rendered ones replaced; pages of lessons that
+    // are gone are dropped when the shape changed.
+    let mut files = state.files.clone();
+    if !same_shape {
+        let keep: BTreeSet<String> = site_pages(site).into_iter().flat_map(|p| site.languages.iter().map(move |l| p.path(site, &l.code))).collect();
+        files.retain(|path, _| !path.ends_with(".html") || keep.contains(path) || !is_lesson_page(path));
+    }
+    for f in &out {
+        files.insert(f.path.clone(), f.contents.clone());
+    }
+    crate::linkcheck::check_pages(out.iter(), &|p| files.contains_key(p)).into_result(())?;
+    let changed = changed_paths(Some(&state.files), &files);
+    let follow = rels.iter().find_map(|r| site.by_source.get(r).map(|(i, lang)| Page::Lesson(*i).path(site, lang)));
+    state.files = files;
+    Ok(Update { kind: if same_shape { "lesson" } else { "lessons" }, changed, follow, elapsed: Duration::ZERO })
+}
+
+/// `fr/day-1/slug/index.html`: a lesson page (three folders deep).
+fn is_lesson_page(path: &str) -> bool {
+    path.matches('/').count() == 3 && path.ends_with("/index.html") && !path.contains("/handout/")
+}
+
+/// Pages as sortable keys, so each is rendered once.
+fn page_key(p: Page) -> (u8, u32) {
+    match p {
+        Page::Home => (0, 0),
+        Page::Day(n) => (1, n),
+        Page::Lesson(i) => (2, i as u32),
+        _ => (9, 0),
+    }
+}
+
+fn key_page(k: (u8, u32)) -> Page {
+    match k {
+        (0, _) => Page::Home,
+        (1, n) => Page::Day(n),
+        (_, i) => Page::Lesson(i as usize),
+    }
+}
+
+fn changed_paths(old: Option<&BTreeMap<String, Contents>>, new: &BTreeMap<String, Contents>) -> Vec<String> {
+    let Some(old) = old else { return new.keys().cloned().collect() };
+    let mut changed: Vec<String> = new
+        .iter()
+        .filter(|(p, c)| match (old.get(*p), c) {
+            (Some(Contents::Bytes(a)), Contents::Bytes(b)) => a != b,
+            (Some(Contents::CopyOf(a)), Contents::CopyOf(b)) => a != b,
+            _ => true,
+        })
+        .map(|(p, _)| p.clone())
+        .collect();
+    changed.extend(old.keys().filter(|p| !new.contains_key(*p)).cloned());
+    changed
+}
+
+/// The folders watch mode watches.
+pub fn watched_dirs(opts: &BuildOptions) -> Vec<&Path> {
+    vec![opts.content_dir.as_path(), opts.theme_dir.as_path()]
+}
