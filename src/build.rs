@@ -17,12 +17,14 @@ pub struct BuildOptions {
     pub content_dir: PathBuf,
     pub theme_dir: PathBuf,
     pub output_dir: PathBuf,
+    /// Typeset the handout PDFs (and their zip); without, handouts are HTML only.
+    pub pdf: bool,
 }
 
 impl BuildOptions {
     /// The layout of a dars project: `content/`, `themes/default/`, `output/`.
     pub fn in_project(root: &Path) -> Self {
-        Self { content_dir: root.join("content"), theme_dir: root.join("themes/default"), output_dir: root.join("output") }
+        Self { content_dir: root.join("content"), theme_dir: root.join("themes/default"), output_dir: root.join("output"), pdf: true }
     }
 }
 
@@ -64,7 +66,7 @@ impl Builder {
     pub fn build(&self, opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
         let mut report = BuildReport::default();
         let (site, theme) = timed(&mut report, "load", || self.load(opts))?;
-        let (files, renderer_times) = timed(&mut report, "render", || self.render(&site, &theme))?;
+        let (files, renderer_times) = timed(&mut report, "render", || self.render(&site, &theme, opts.pdf))?;
         report.renderers = renderer_times;
         timed(&mut report, "check links", || crate::linkcheck::check(&files).into_result(()))?;
         timed(&mut report, "write", || crate::write::publish(&opts.output_dir, &files))?;
@@ -114,8 +116,8 @@ impl Builder {
 
     /// Every renderer over the same site, in parallel; all their errors together, or the
     /// files with the time each renderer took.
-    pub fn render(&self, site: &Site, theme: &Theme) -> Result<(Vec<OutputFile>, Vec<(&'static str, Duration)>), Diagnostics> {
-        let cx = RenderContext { site, theme, highlighter: &self.highlighter };
+    pub fn render(&self, site: &Site, theme: &Theme, pdf: bool) -> Result<(Vec<OutputFile>, Vec<(&'static str, Duration)>), Diagnostics> {
+        let cx = RenderContext { site, theme, highlighter: &self.highlighter, pdf };
         let results: Vec<(&'static str, Duration, Result<Vec<OutputFile>, Diagnostics>)> = self
             .renderers
             .par_iter()

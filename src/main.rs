@@ -48,6 +48,9 @@ struct SiteArgs {
     /// Output folder (default: ROOT/output).
     #[arg(long)]
     output: Option<PathBuf>,
+    /// Make the handouts as HTML only, without typesetting PDFs (faster).
+    #[arg(long)]
+    no_pdf: bool,
 }
 
 impl SiteArgs {
@@ -62,6 +65,7 @@ impl SiteArgs {
         if let Some(o) = self.output {
             opts.output_dir = o;
         }
+        opts.pdf = !self.no_pdf;
         opts
     }
 }

@@ -147,10 +147,20 @@ fn rebuild(shared: &Shared, paths: Option<&[PathBuf]>) {
             if update.kind == "nothing" && !had_errors {
                 return;
             }
-            report(&what, &update);
-            let follow = update.follow.as_ref().filter(|_| shared.follow).map(|p| format!("/{p}"));
-            let changed: Vec<String> = update.changed.iter().map(|p| format!("/{p}")).collect();
-            shared.broadcast("reload", &json!({ "changed": changed, "follow": follow, "recovered": had_errors }));
+            announce(shared, &what, &update, had_errors);
+            // Pages first, so the browser reloads at once; then the day's handouts.
+            let more = shared.session.read().unwrap_or_else(|e| e.into_inner()).has_stale_handouts();
+            if more {
+                let result = shared.session.write().unwrap_or_else(|e| e.into_inner()).finish();
+                match result {
+                    Ok(update) => announce(shared, &what, &update, false),
+                    Err(diags) => {
+                        eprintln!("{what}: handouts failed, still serving the last good ones\n{diags}");
+                        *shared.errors.write().unwrap_or_else(|e| e.into_inner()) = diags;
+                        shared.broadcast("error", &shared.status());
+                    }
+                }
+            }
         }
         Err(diags) => {
             eprintln!("{what}: build failed, still serving the last good site\n{diags}");
@@ -158,6 +168,13 @@ fn rebuild(shared: &Shared, paths: Option<&[PathBuf]>) {
             shared.broadcast("error", &shared.status());
         }
     }
+}
+
+fn announce(shared: &Shared, what: &str, update: &Update, recovered: bool) {
+    report(what, update);
+    let follow = update.follow.as_ref().filter(|_| shared.follow).map(|p| format!("/{p}"));
+    let changed: Vec<String> = update.changed.iter().map(|p| format!("/{p}")).collect();
+    shared.broadcast("reload", &json!({ "changed": changed, "follow": follow, "recovered": recovered }));
 }
 
 fn describe(paths: &[PathBuf]) -> String {

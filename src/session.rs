@@ -31,8 +31,11 @@ struct State {
     loaded: Loaded,
     site: Site,
     theme: Theme,
-    kit: HandoutKit,
+    /// Fonts and template for the PDFs, when the session makes them.
+    kit: Option<HandoutKit>,
     files: BTreeMap<String, Contents>,
+    /// Days whose handouts wait for `finish` (pages come first, so the browser reloads fast).
+    stale_days: BTreeSet<u32>,
 }
 
 pub struct Session {
@@ -71,12 +74,12 @@ impl Session {
                 return Err(d);
             }
         };
-        let kit = HandoutKit::load(&theme.dir)?;
-        let (files, _) = self.builder.render(&site, &theme)?;
+        let kit = if self.opts.pdf { Some(HandoutKit::load(&theme.dir)?) } else { None };
+        let (files, _) = self.builder.render(&site, &theme, self.opts.pdf)?;
         crate::linkcheck::check(&files).into_result(())?;
         let files: BTreeMap<String, Contents> = files.into_iter().map(|f| (f.path, f.contents)).collect();
         let changed = changed_paths(self.state.as_ref().map(|s| &s.files), &files);
-        self.state = Some(State { loaded, site, theme, kit, files });
+        self.state = Some(State { loaded, site, theme, kit, files, stale_days: BTreeSet::new() });
         self.pending = None;
         Ok(Update { kind: "full", changed, follow: None, elapsed: start.elapsed() })
     }
@@ -133,11 +136,34 @@ impl Session {
         self.pending = Some(loaded.clone());
         let site = crate::model::build(loaded.clone(), diags)?;
         let state = self.state.as_mut().expect("checked above");
-        let update = rerender(&self.builder, state, &site, rels)?;
+        let update = rerender(&self.builder, state, &site, rels, self.opts.pdf)?;
         state.site = site;
         state.loaded = loaded;
         self.pending = None;
         Ok(Update { elapsed: start.elapsed(), ..update })
+    }
+
+    /// Whether handouts still wait for the last change.
+    pub fn has_stale_handouts(&self) -> bool {
+        self.state.as_ref().is_some_and(|s| !s.stale_days.is_empty())
+    }
+
+    /// Re-renders the handouts of the days the last changes touched.
+    pub fn finish(&mut self) -> Result<Update, Diagnostics> {
+        let start = Instant::now();
+        let pdf = self.opts.pdf;
+        let Some(state) = self.state.as_mut() else { return Ok(Update { kind: "nothing", changed: Vec::new(), follow: None, elapsed: Duration::ZERO }) };
+        let days: Vec<u32> = std::mem::take(&mut state.stale_days).into_iter().collect();
+        let cx = RenderContext { site: &state.site, theme: &state.theme, highlighter: &self.builder.highlighter, pdf };
+        let out = rerender_handouts(&cx, state.kit.as_ref(), &state.files, &days)?;
+        let mut files = state.files.clone();
+        for f in &out {
+            files.insert(f.path.clone(), f.contents.clone());
+        }
+        crate::linkcheck::check_pages(out.iter(), &|p| files.contains_key(p)).into_result(())?;
+        let changed = changed_paths(Some(&state.files), &files);
+        state.files = files;
+        Ok(Update { kind: "handouts", changed, follow: None, elapsed: start.elapsed() })
     }
 }
 
@@ -146,8 +172,8 @@ fn shape(site: &Site) -> Vec<(u32, u32, &str)> {
     site.lessons.iter().map(|l| (l.day, l.order, l.slug.as_str())).collect()
 }
 
-fn rerender(builder: &Builder, state: &mut State, site: &Site, rels: &BTreeSet<String>) -> Result<Update, Diagnostics> {
-    let cx = RenderContext { site, theme: &state.theme, highlighter: &builder.highlighter };
+fn rerender(builder: &Builder, state: &mut State, site: &Site, rels: &BTreeSet<String>, pdf: bool) -> Result<Update, Diagnostics> {
+    let cx = RenderContext { site, theme: &state.theme, highlighter: &builder.highlighter, pdf };
     let old = &state.site;
     // Days whose handouts change: the days the edited lessons were on, and are on now.
     let lesson_days = |s: &Site| -> Vec<u32> { rels.iter().filter_map(|r| s.by_source.get(r).map(|(i, _)| s.lessons[*i].day)).collect() };
@@ -193,36 +219,6 @@ fn rerender(builder: &Builder, state: &mut State, site: &Site, rels: &BTreeSet<S
             Err(d) => diags.extend(d),
         }
     }
-    match render_days(&cx, &state.kit, &days) {
-        Ok(handouts) => {
-            let mut pdfs: HashMap<(u32, Version, String), Vec<u8>> = HashMap::new();
-            for h in handouts {
-                pdfs.insert((h.day, h.version, h.lang.clone()), h.pdf.clone());
-                out.push(OutputFile::bytes(handout_pdf_path(h.day, &h.lang, h.version), h.pdf));
-                out.push(h.html);
-            }
-            for lang in &site.languages {
-                let mut all: Vec<(u32, Version, Vec<u8>)> = Vec::new();
-                for d in &site.days {
-                    for v in Version::ALL {
-                        let bytes = pdfs.get(&(d.number, v, lang.code.clone())).cloned().or_else(|| match state.files.get(&handout_pdf_path(d.number, &lang.code, v)) {
-                            Some(Contents::Bytes(b)) => Some(b.clone()),
-                            _ => None,
-                        });
-                        if let Some(b) = bytes {
-                            all.push((d.number, v, b));
-                        }
-                    }
-                }
-                let refs: Vec<(u32, Version, &[u8])> = all.iter().map(|(d, v, b)| (*d, *v, b.as_slice())).collect();
-                match pack_and_downloads(&cx, &lang.code, &refs) {
-                    Ok(f) => out.extend(f),
-                    Err(d) => diags.extend(d),
-                }
-            }
-        }
-        Err(d) => diags.extend(d),
-    }
     if diags.has_errors() {
         return Err(diags.sorted());
     }
@@ -241,7 +237,45 @@ fn rerender(builder: &Builder, state: &mut State, site: &Site, rels: &BTreeSet<S
     let changed = changed_paths(Some(&state.files), &files);
     let follow = rels.iter().find_map(|r| site.by_source.get(r).map(|(i, lang)| Page::Lesson(*i).path(site, lang)));
     state.files = files;
+    state.stale_days.extend(days);
     Ok(Update { kind: if same_shape { "lesson" } else { "lessons" }, changed, follow, elapsed: Duration::ZERO })
+}
+
+/// Handouts of `days`, and each language's zip and downloads page made again with them.
+fn rerender_handouts(cx: &RenderContext, kit: Option<&HandoutKit>, files: &BTreeMap<String, Contents>, days: &[u32]) -> Result<Vec<OutputFile>, Diagnostics> {
+    let site = cx.site;
+    let handouts = render_days(cx, kit, days)?;
+    let mut out = Vec::new();
+    let mut pdfs: HashMap<(u32, Version, String), Vec<u8>> = HashMap::new();
+    for h in handouts {
+        if let Some(pdf) = h.pdf {
+            pdfs.insert((h.day, h.version, h.lang.clone()), pdf.clone());
+            out.push(OutputFile::bytes(handout_pdf_path(h.day, &h.lang, h.version), pdf));
+        }
+        out.push(h.html);
+    }
+    let mut diags = Diagnostics::new();
+    for lang in &site.languages {
+        let mut all: Vec<(u32, Version, Vec<u8>)> = Vec::new();
+        for d in &site.days {
+            for v in Version::ALL {
+                let fresh = pdfs.remove(&(d.number, v, lang.code.clone()));
+                let kept = || match files.get(&handout_pdf_path(d.number, &lang.code, v)) {
+                    Some(Contents::Bytes(b)) => Some(b.clone()),
+                    _ => None,
+                };
+                if let Some(b) = fresh.or_else(kept) {
+                    all.push((d.number, v, b));
+                }
+            }
+        }
+        let refs: Vec<(u32, Version, &[u8])> = all.iter().map(|(d, v, b)| (*d, *v, b.as_slice())).collect();
+        match pack_and_downloads(cx, &lang.code, &refs) {
+            Ok(f) => out.extend(f),
+            Err(d) => diags.extend(d),
+        }
+    }
+    diags.into_result(out)
 }
 
 /// `fr/day-1/slug/index.html`: a lesson page (three folders deep).

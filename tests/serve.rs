@@ -102,6 +102,7 @@ fn edits_are_served_errors_are_shown_and_the_last_good_site_stays() {
     wait_for(addr, "/fr/day-1/first/index.html", "the edited title", |s, b| s == 200 && b.contains("Leçon retouchée"));
     let day = get(addr, "/fr/day-1/").1;
     assert!(day.contains("Leçon retouchée"), "the day page follows");
+    wait_for(addr, "/fr/day-1/handout/trainer.html", "the day's handout", |s, b| s == 200 && b.contains("Leçon retouchée"));
 
     // A new lesson shows on its day page.
     for lang in ["fr", "ar"] {

@@ -25,7 +25,8 @@ pub struct Rendered {
     pub lang: String,
     pub version: Version,
     pub html: OutputFile,
-    pub pdf: Vec<u8>,
+    /// None when the build makes no PDFs.
+    pub pdf: Option<Vec<u8>>,
 }
 
 /// What typesetting needs, loaded once and kept while the theme does not change.
@@ -51,25 +52,28 @@ impl Renderer for Handouts {
     }
 
     fn render(&self, cx: &RenderContext) -> Result<Vec<OutputFile>, Diagnostics> {
-        let kit = HandoutKit::load(&cx.theme.dir)?;
+        let kit = if cx.pdf { Some(HandoutKit::load(&cx.theme.dir)?) } else { None };
         let days: Vec<u32> = cx.site.days.iter().map(|d| d.number).collect();
-        let handouts = render_days(cx, &kit, &days)?;
+        let handouts = render_days(cx, kit.as_ref(), &days)?;
         let mut files = Vec::new();
         for lang in &cx.site.languages {
             let mine: Vec<(u32, Version, &[u8])> =
-                handouts.iter().filter(|h| h.lang == lang.code).map(|h| (h.day, h.version, h.pdf.as_slice())).collect();
+                handouts.iter().filter(|h| h.lang == lang.code).filter_map(|h| Some((h.day, h.version, h.pdf.as_deref()?))).collect();
             files.extend(pack_and_downloads(cx, &lang.code, &mine)?);
         }
         for h in handouts {
-            files.push(OutputFile::bytes(handout_pdf_path(h.day, &h.lang, h.version), h.pdf));
+            if let Some(pdf) = h.pdf {
+                files.push(OutputFile::bytes(handout_pdf_path(h.day, &h.lang, h.version), pdf));
+            }
             files.push(h.html);
         }
         Ok(files)
     }
 }
 
-/// Both versions of the handouts of `days`, in every language, typeset in parallel.
-pub fn render_days(cx: &RenderContext, kit: &HandoutKit, days: &[u32]) -> Result<Vec<Rendered>, Diagnostics> {
+/// Both versions of the handouts of `days`, in every language, in parallel; with PDFs
+/// when a kit is given.
+pub fn render_days(cx: &RenderContext, kit: Option<&HandoutKit>, days: &[u32]) -> Result<Vec<Rendered>, Diagnostics> {
     let jobs: Vec<(&Day, &str, Version)> = cx
         .site
         .days
@@ -78,7 +82,7 @@ pub fn render_days(cx: &RenderContext, kit: &HandoutKit, days: &[u32]) -> Result
         .flat_map(|d| cx.site.languages.iter().flat_map(move |l| Version::ALL.map(|v| (d, l.code.as_str(), v))))
         .collect();
     let results: Vec<Result<Rendered, Diagnostics>> =
-        jobs.par_iter().map(|&(day, lang, version)| render_handout(cx, &kit.typesetter, &kit.template, day, lang, version)).collect();
+        jobs.par_iter().map(|&(day, lang, version)| render_handout(cx, kit, day, lang, version)).collect();
     let mut handouts = Vec::new();
     let mut diags = Diagnostics::new();
     for r in results {
@@ -91,9 +95,13 @@ pub fn render_days(cx: &RenderContext, kit: &HandoutKit, days: &[u32]) -> Result
 }
 
 /// The offline zip and the downloads page of `lang`, from every PDF of that language.
+/// Without PDFs, the page lists the printable HTML handouts only.
 pub fn pack_and_downloads(cx: &RenderContext, lang: &str, pdfs: &[(u32, Version, &[u8])]) -> Result<Vec<OutputFile>, Diagnostics> {
+    if !cx.pdf {
+        return Ok(vec![downloads_page(cx, lang, pdfs, None)?]);
+    }
     let pack = zip_pack(lang, pdfs).map_err(|e| Diagnostic::error(pack_path(lang), format!("cannot make the zip: {e}")))?;
-    let page = downloads_page(cx, lang, pdfs, pack.len())?;
+    let page = downloads_page(cx, lang, pdfs, Some(pack.len()))?;
     Ok(vec![page, OutputFile::bytes(pack_path(lang), pack)])
 }
 
@@ -117,10 +125,12 @@ impl HandoutTemplate {
     }
 }
 
-fn render_handout(cx: &RenderContext, typesetter: &Typesetter, template: &HandoutTemplate, day: &Day, lang: &str, version: Version) -> Result<Rendered, Diagnostics> {
+fn render_handout(cx: &RenderContext, kit: Option<&HandoutKit>, day: &Day, lang: &str, version: Version) -> Result<Rendered, Diagnostics> {
     let html = handout_html(cx, day, lang, version)?;
-    let document = handout_document(cx, template, day, lang, version)?;
-    let pdf = typesetter.pdf(&document)?;
+    let pdf = match kit {
+        Some(kit) => Some(kit.typesetter.pdf(&handout_document(cx, &kit.template, day, lang, version)?)?),
+        None => None,
+    };
     Ok(Rendered { day: day.number, lang: lang.to_string(), version, html, pdf })
 }
 
@@ -196,7 +206,7 @@ fn handout_html(cx: &RenderContext, day: &Day, lang: &str, version: Version) -> 
     c.insert("lessons", &lessons);
     c.insert("timetable", &timetable_context(cx, day, lang, &root));
     c.insert("materials", &day_materials(site, day, lang));
-    c.insert("pdf_href", &format!("{root}{}", handout_pdf_path(day.number, lang, version)));
+    c.insert("pdf_href", &cx.pdf.then(|| format!("{root}{}", handout_pdf_path(day.number, lang, version))));
     Ok(OutputFile::bytes(path, render_template(cx, "handout.html", &c)?))
 }
 
@@ -317,18 +327,18 @@ fn zip_pack(lang: &str, pdfs: &[(u32, Version, &[u8])]) -> zip::result::ZipResul
     Ok(zip.finish()?.into_inner())
 }
 
-fn downloads_page(cx: &RenderContext, lang: &str, pdfs: &[(u32, Version, &[u8])], pack_size: usize) -> Result<OutputFile, Diagnostics> {
+fn downloads_page(cx: &RenderContext, lang: &str, pdfs: &[(u32, Version, &[u8])], pack_size: Option<usize>) -> Result<OutputFile, Diagnostics> {
     let site = cx.site;
     let strings = &cx.theme.strings[lang];
     let path = Page::Downloads.path(site, lang);
     let root = root_prefix(&path);
     let size = |bytes: usize| format_count("kilobytes", bytes.div_ceil(1024) as u64, lang, strings);
     let entry = |day: u32, version: Version| {
-        let pdf_size = pdfs.iter().find(|(d, v, _)| *d == day && *v == version).map(|(_, _, pdf)| pdf.len()).unwrap_or(0);
+        let pdf = pdfs.iter().find(|(d, v, _)| *d == day && *v == version);
         json!({
             "html": format!("{root}{}", Page::Handout(day, version).path(site, lang)),
-            "pdf": format!("{root}{}", handout_pdf_path(day, lang, version)),
-            "pdf_size": size(pdf_size),
+            "pdf": pdf.map(|_| format!("{root}{}", handout_pdf_path(day, lang, version))),
+            "pdf_size": pdf.map(|(_, _, b)| size(b.len())),
         })
     };
     let rows: Vec<Value> = site
@@ -345,6 +355,6 @@ fn downloads_page(cx: &RenderContext, lang: &str, pdfs: &[(u32, Version, &[u8])]
     let title = cx.theme.label(lang, "downloads_title");
     let mut c = base_context(cx, Page::Downloads, lang, &path, title, cx.theme.label(lang, "downloads_intro"));
     c.insert("handouts", &rows);
-    c.insert("pack", &json!({ "href": format!("{root}{}", pack_path(lang)), "size": size(pack_size) }));
+    c.insert("pack", &pack_size.map(|n| json!({ "href": format!("{root}{}", pack_path(lang)), "size": size(n) })));
     Ok(OutputFile::bytes(path, render_template(cx, "downloads.html", &c)?))
 }

@@ -22,6 +22,8 @@ pub struct RenderContext<'a> {
     pub site: &'a Site,
     pub theme: &'a Theme,
     pub highlighter: &'a Highlighter,
+    /// Whether handouts come as PDF too (`--no-pdf` leaves them out, for speed).
+    pub pdf: bool,
 }
 
 /// One file of the output, by its path below the output folder (with `/`).

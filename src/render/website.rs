@@ -178,7 +178,7 @@ pub fn day_context(cx: &RenderContext, day: &Day, lang: &str, root: &str) -> Val
             "version": v.name(),
             "label": cx.theme.label(lang, &format!("{}_handout", v.name())),
             "html": format!("{root}{}", Page::Handout(day.number, v).path(site, lang)),
-            "pdf": format!("{root}{}", handout_pdf_path(day.number, lang, v)),
+            "pdf": cx.pdf.then(|| format!("{root}{}", handout_pdf_path(day.number, lang, v))),
         })),
         "lessons_count": format_count("lessons", lessons.len() as u64, lang, strings),
         "lessons": lessons,
