@@ -117,7 +117,8 @@ impl Builder {
     /// Every renderer over the same site, in parallel; all their errors together, or the
     /// files with the time each renderer took.
     pub fn render(&self, site: &Site, theme: &Theme, pdf: bool) -> Result<(Vec<OutputFile>, Vec<(&'static str, Duration)>), Diagnostics> {
-        let cx = RenderContext { site, theme, highlighter: &self.highlighter, pdf };
+        let bodies = crate::render::prerender_bodies(&RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: None })?;
+        let cx = RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: Some(&bodies) };
         let results: Vec<(&'static str, Duration, Result<Vec<OutputFile>, Diagnostics>)> = self
             .renderers
             .par_iter()

@@ -20,6 +20,23 @@ impl Date {
         ((1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month)).then_some(date)
     }
 
+    /// The date `n` days later.
+    pub fn plus_days(self, n: u32) -> Date {
+        let mut d = self;
+        for _ in 0..n {
+            d.day += 1;
+            if d.day > days_in_month(d.year, d.month) {
+                d.day = 1;
+                d.month += 1;
+                if d.month > 12 {
+                    d.month = 1;
+                    d.year += 1;
+                }
+            }
+        }
+        d
+    }
+
     /// 0 = Monday … 6 = Sunday.
     pub fn weekday(self) -> usize {
         // Days since 1970-01-01 (a Thursday), by Howard Hinnant's days_from_civil.

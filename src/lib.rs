@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod calendar;
+pub mod corpus;
 pub mod error;
 pub mod highlight;
 pub mod i18n;

@@ -32,6 +32,19 @@ enum Command {
         #[arg(long)]
         follow: bool,
     },
+    /// Write a synthetic programme for benchmarks.
+    #[command(hide = true)]
+    Corpus {
+        /// Content folder to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Lessons per language.
+        #[arg(long, default_value_t = 1000)]
+        lessons: usize,
+        /// Lessons per day.
+        #[arg(long, default_value_t = 20)]
+        per_day: usize,
+    },
 }
 
 #[derive(Args)]
@@ -73,6 +86,13 @@ impl SiteArgs {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Build { site } => build(&site.options()),
+        Command::Corpus { out, lessons, per_day } => match dars::corpus::generate(&out, lessons, per_day) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{}: error: {e}", out.display());
+                ExitCode::FAILURE
+            }
+        },
         Command::Serve { site, port, bind, follow } => {
             let session = dars::session::Session::new(site.options());
             let options = dars::serve::ServeOptions { addr: SocketAddr::new(bind, port), follow };

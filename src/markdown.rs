@@ -187,15 +187,47 @@ pub struct HtmlContext<'a> {
 
 /// Renders the blocks `audience` sees into one HTML fragment.
 pub fn render_html(blocks: &[Block], audience: Audience, ctx: &HtmlContext) -> Result<RenderedHtml, Diagnostics> {
-    let mut out = RenderedHtml::default();
+    Ok(assemble(&render_blocks(blocks, ctx)?, audience, &ctx.labels))
+}
+
+/// One block rendered, whoever will see it.
+#[derive(Debug, Clone)]
+pub struct RenderedBlock {
+    pub kind: BlockKind,
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+    pub ids: HashSet<String>,
+}
+
+/// Renders every block once; each audience's page is then put together from them
+/// without parsing or highlighting again. Heading ids are unique across all blocks.
+pub fn render_blocks(blocks: &[Block], ctx: &HtmlContext) -> Result<Vec<RenderedBlock>, Diagnostics> {
     let mut diags = Diagnostics::new();
-    for block in blocks.iter().filter(|b| audience.shows(b.kind)) {
-        let (open, close) = block_wrapper(block.kind, audience, &ctx.labels);
-        out.html.push_str(&open);
-        render_markdown(block, ctx, &mut out, &mut diags);
-        out.html.push_str(&close);
+    let mut seen = HashSet::new();
+    let mut out = Vec::with_capacity(blocks.len());
+    for block in blocks {
+        let mut one = RenderedHtml { ids: std::mem::take(&mut seen), ..RenderedHtml::default() };
+        let before: HashSet<String> = one.ids.clone();
+        render_markdown(block, ctx, &mut one, &mut diags);
+        let ids = one.ids.difference(&before).cloned().collect();
+        seen = one.ids;
+        out.push(RenderedBlock { kind: block.kind, html: one.html, toc: one.toc, ids });
     }
     diags.into_result(out)
+}
+
+/// The page body `audience` sees, from blocks rendered once.
+pub fn assemble(blocks: &[RenderedBlock], audience: Audience, labels: &BlockLabels) -> RenderedHtml {
+    let mut out = RenderedHtml::default();
+    for block in blocks.iter().filter(|b| audience.shows(b.kind)) {
+        let (open, close) = block_wrapper(block.kind, audience, labels);
+        out.html.push_str(&open);
+        out.html.push_str(&block.html);
+        out.html.push_str(&close);
+        out.toc.extend(block.toc.iter().cloned());
+        out.ids.extend(block.ids.iter().cloned());
+    }
+    out
 }
 
 fn block_wrapper(kind: BlockKind, audience: Audience, labels: &BlockLabels) -> (String, String) {

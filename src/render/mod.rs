@@ -24,6 +24,38 @@ pub struct RenderContext<'a> {
     pub highlighter: &'a Highlighter,
     /// Whether handouts come as PDF too (`--no-pdf` leaves them out, for speed).
     pub pdf: bool,
+    /// Lesson bodies rendered once for every page that shows them; absent, each page
+    /// renders what it needs (watch mode's small rebuilds).
+    pub bodies: Option<&'a Bodies>,
+}
+
+/// Rendered blocks of each lesson body, by (lesson index, language), with links made for
+/// pages as deep as a lesson page.
+pub type Bodies = std::collections::HashMap<(usize, String), Vec<crate::markdown::RenderedBlock>>;
+
+/// Renders every lesson body once, in parallel.
+pub fn prerender_bodies(cx: &RenderContext) -> Result<Bodies, Diagnostics> {
+    use rayon::prelude::*;
+    let site = cx.site;
+    let jobs: Vec<(usize, &str)> = (0..site.lessons.len()).flat_map(|i| site.languages.iter().map(move |l| (i, l.code.as_str()))).collect();
+    let results: Vec<Result<((usize, String), Vec<crate::markdown::RenderedBlock>), Diagnostics>> = jobs
+        .par_iter()
+        .map(|&(i, lang)| {
+            let root = root_prefix(&Page::Lesson(i).path(site, lang));
+            website::lesson_blocks(cx, i, lang, &root).map(|b| ((i, lang.to_string()), b))
+        })
+        .collect();
+    let mut bodies = Bodies::with_capacity(results.len());
+    let mut diags = Diagnostics::new();
+    for r in results {
+        match r {
+            Ok((k, v)) => {
+                bodies.insert(k, v);
+            }
+            Err(d) => diags.extend(d),
+        }
+    }
+    diags.into_result(bodies)
 }
 
 /// One file of the output, by its path below the output folder (with `/`).

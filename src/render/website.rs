@@ -7,7 +7,7 @@ use tera::Context;
 
 use crate::error::{Diagnostic, Diagnostics};
 use crate::i18n::{format_count, format_date, format_duration};
-use crate::markdown::{Audience, BlockLabels, HtmlContext, render_html, split_blocks};
+use crate::markdown::{Audience, BlockLabels, HtmlContext, assemble, render_blocks, split_blocks};
 use crate::model::{Day, Site, Slot, text};
 use crate::render::{OutputFile, Page, RenderContext, Renderer, Version, handout_pdf_path, links, root_prefix, site_pages};
 
@@ -231,20 +231,29 @@ fn lesson_context(cx: &RenderContext, index: usize, lang: &str, root: &str) -> R
 
 /// A lesson's body as HTML for `audience`, links resolved for a page at `root`.
 pub fn lesson_body_html(cx: &RenderContext, index: usize, lang: &str, root: &str, audience: Audience) -> Result<crate::markdown::RenderedHtml, Diagnostics> {
+    let labels = block_labels(cx, lang);
+    let cached = cx.bodies.filter(|_| root == root_prefix(&Page::Lesson(index).path(cx.site, lang))).and_then(|b| b.get(&(index, lang.to_string())));
+    match cached {
+        Some(blocks) => Ok(assemble(blocks, audience, &labels)),
+        None => Ok(assemble(&lesson_blocks(cx, index, lang, root)?, audience, &labels)),
+    }
+}
+
+/// Every block of a lesson body rendered, links resolved for a page at `root`.
+pub fn lesson_blocks(cx: &RenderContext, index: usize, lang: &str, root: &str) -> Result<Vec<crate::markdown::RenderedBlock>, Diagnostics> {
     let t = &cx.site.lessons[index].translations[lang];
     let blocks = split_blocks(&t.body, t.body_line, &t.path)?;
     let resolve = |dest: &str| links::resolve(cx.site, &t.rel, root, dest);
-    let ctx = HtmlContext {
-        file: &t.path,
-        highlighter: cx.highlighter,
-        resolve: &resolve,
-        labels: BlockLabels {
-            exercise: cx.theme.label(lang, "exercise"),
-            solution: cx.theme.label(lang, "solution"),
-            trainer: cx.theme.label(lang, "for_the_trainer"),
-        },
-    };
-    render_html(&blocks, audience, &ctx)
+    let ctx = HtmlContext { file: &t.path, highlighter: cx.highlighter, resolve: &resolve, labels: block_labels(cx, lang) };
+    render_blocks(&blocks, &ctx)
+}
+
+fn block_labels<'a>(cx: &'a RenderContext, lang: &str) -> BlockLabels<'a> {
+    BlockLabels {
+        exercise: cx.theme.label(lang, "exercise"),
+        solution: cx.theme.label(lang, "solution"),
+        trainer: cx.theme.label(lang, "for_the_trainer"),
+    }
 }
 
 /// Markdown from the programme file: no blocks, no lesson links.
