@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::build::{BuildOptions, Builder};
@@ -33,7 +34,8 @@ struct State {
     theme: Theme,
     /// Fonts and template for the PDFs, when the session makes them.
     kit: Option<HandoutKit>,
-    files: BTreeMap<String, Contents>,
+    /// Shared, so a rebuild copies the map, not the files.
+    files: BTreeMap<String, Arc<Contents>>,
     /// Days whose handouts wait for `finish` (pages come first, so the browser reloads fast).
     stale_days: BTreeSet<u32>,
 }
@@ -53,7 +55,7 @@ impl Session {
 
     /// A served file of the last good site.
     pub fn file(&self, path: &str) -> Option<&Contents> {
-        self.state.as_ref()?.files.get(path)
+        self.state.as_ref()?.files.get(path).map(|c| &**c)
     }
 
     pub fn has_site(&self) -> bool {
@@ -77,7 +79,7 @@ impl Session {
         let kit = if self.opts.pdf { Some(HandoutKit::load(&theme.dir)?) } else { None };
         let (files, _) = self.builder.render(&site, &theme, self.opts.pdf)?;
         crate::linkcheck::check(&files).into_result(())?;
-        let files: BTreeMap<String, Contents> = files.into_iter().map(|f| (f.path, f.contents)).collect();
+        let files: BTreeMap<String, Arc<Contents>> = files.into_iter().map(|f| (f.path, Arc::new(f.contents))).collect();
         let changed = changed_paths(self.state.as_ref().map(|s| &s.files), &files);
         self.state = Some(State { loaded, site, theme, kit, files, stale_days: BTreeSet::new() });
         self.pending = None;
@@ -157,10 +159,10 @@ impl Session {
         let cx = RenderContext { site: &state.site, theme: &state.theme, highlighter: &self.builder.highlighter, pdf, bodies: None };
         let out = rerender_handouts(&cx, state.kit.as_ref(), &state.files, &days)?;
         let mut files = state.files.clone();
-        for f in &out {
-            files.insert(f.path.clone(), f.contents.clone());
+        crate::linkcheck::check_pages(out.iter(), &|p| files.contains_key(p) || out.iter().any(|f| f.path == p)).into_result(())?;
+        for f in out {
+            files.insert(f.path, Arc::new(f.contents));
         }
-        crate::linkcheck::check_pages(out.iter(), &|p| files.contains_key(p)).into_result(())?;
         let changed = changed_paths(Some(&state.files), &files);
         state.files = files;
         Ok(Update { kind: "handouts", changed, follow: None, elapsed: start.elapsed() })
@@ -230,10 +232,10 @@ fn rerender(builder: &Builder, state: &mut State, site: &Site, rels: &BTreeSet<S
         let keep: BTreeSet<String> = site_pages(site).into_iter().flat_map(|p| site.languages.iter().map(move |l| p.path(site, &l.code))).collect();
         files.retain(|path, _| !path.ends_with(".html") || keep.contains(path) || !is_lesson_page(path));
     }
-    for f in &out {
-        files.insert(f.path.clone(), f.contents.clone());
+    crate::linkcheck::check_pages(out.iter(), &|p| files.contains_key(p) || out.iter().any(|f| f.path == p)).into_result(())?;
+    for f in out {
+        files.insert(f.path, Arc::new(f.contents));
     }
-    crate::linkcheck::check_pages(out.iter(), &|p| files.contains_key(p)).into_result(())?;
     let changed = changed_paths(Some(&state.files), &files);
     let follow = rels.iter().find_map(|r| site.by_source.get(r).map(|(i, lang)| Page::Lesson(*i).path(site, lang)));
     state.files = files;
@@ -242,7 +244,7 @@ fn rerender(builder: &Builder, state: &mut State, site: &Site, rels: &BTreeSet<S
 }
 
 /// Handouts of `days`, and each language's zip and downloads page made again with them.
-fn rerender_handouts(cx: &RenderContext, kit: Option<&HandoutKit>, files: &BTreeMap<String, Contents>, days: &[u32]) -> Result<Vec<OutputFile>, Diagnostics> {
+fn rerender_handouts(cx: &RenderContext, kit: Option<&HandoutKit>, files: &BTreeMap<String, Arc<Contents>>, days: &[u32]) -> Result<Vec<OutputFile>, Diagnostics> {
     let site = cx.site;
     let handouts = render_days(cx, kit, days)?;
     let mut out = Vec::new();
@@ -260,7 +262,7 @@ fn rerender_handouts(cx: &RenderContext, kit: Option<&HandoutKit>, files: &BTree
         for d in &site.days {
             for v in Version::ALL {
                 let fresh = pdfs.remove(&(d.number, v, lang.code.clone()));
-                let kept = || match files.get(&handout_pdf_path(d.number, &lang.code, v)) {
+                let kept = || match files.get(&handout_pdf_path(d.number, &lang.code, v)).map(|c| &**c) {
                     Some(Contents::Bytes(b)) => Some(b.clone()),
                     _ => None,
                 };
@@ -301,14 +303,18 @@ fn key_page(k: (u8, u32)) -> Page {
     }
 }
 
-fn changed_paths(old: Option<&BTreeMap<String, Contents>>, new: &BTreeMap<String, Contents>) -> Vec<String> {
+fn changed_paths(old: Option<&BTreeMap<String, Arc<Contents>>>, new: &BTreeMap<String, Arc<Contents>>) -> Vec<String> {
     let Some(old) = old else { return new.keys().cloned().collect() };
     let mut changed: Vec<String> = new
         .iter()
-        .filter(|(p, c)| match (old.get(*p), c) {
-            (Some(Contents::Bytes(a)), Contents::Bytes(b)) => a != b,
-            (Some(Contents::CopyOf(a)), Contents::CopyOf(b)) => a != b,
-            _ => true,
+        .filter(|(p, c)| match old.get(*p) {
+            Some(o) if Arc::ptr_eq(o, c) => false,
+            Some(o) => match (&**o, &***c) {
+                (Contents::Bytes(a), Contents::Bytes(b)) => a != b,
+                (Contents::CopyOf(a), Contents::CopyOf(b)) => a != b,
+                _ => true,
+            },
+            None => true,
         })
         .map(|(p, _)| p.clone())
         .collect();
