@@ -24,7 +24,9 @@ pub struct BuildOptions {
 impl BuildOptions {
     /// The layout of a dars project: `content/`, `themes/default/`, `output/`.
     pub fn in_project(root: &Path) -> Self {
-        Self { content_dir: root.join("content"), theme_dir: root.join("themes/default"), output_dir: root.join("output"), pdf: true }
+        // `content/…` rather than `./content/…` in messages when run from the project.
+        let at = |p: &str| if root == Path::new(".") { PathBuf::from(p) } else { root.join(p) };
+        Self { content_dir: at("content"), theme_dir: at("themes/default"), output_dir: at("output"), pdf: true }
     }
 }
 
@@ -37,6 +39,8 @@ pub struct BuildReport {
     pub stages: Vec<(&'static str, Duration)>,
     /// Wall time of each renderer (they run side by side within the render stage).
     pub renderers: Vec<(&'static str, Duration)>,
+    /// What the checks found that does not stop a build.
+    pub warnings: Diagnostics,
 }
 
 impl BuildReport {
@@ -62,13 +66,26 @@ impl Builder {
         Self { highlighter: Highlighter::new(), renderers: vec![Box::new(Website), Box::new(Handouts), Box::new(Sitemap)] }
     }
 
+    /// Every check, nothing written: errors and warnings together.
+    pub fn check(&self, opts: &BuildOptions) -> Diagnostics {
+        let (site, theme) = match self.load(opts) {
+            Ok(x) => x,
+            Err(d) => return d,
+        };
+        match self.render(&site, &theme, opts.pdf) {
+            Ok(r) => r.warnings,
+            Err(d) => d,
+        }
+    }
+
     /// Loads and checks content and theme, renders every output, and publishes it.
     pub fn build(&self, opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
         let mut report = BuildReport::default();
         let (site, theme) = timed(&mut report, "load", || self.load(opts))?;
-        let (files, renderer_times) = timed(&mut report, "render", || self.render(&site, &theme, opts.pdf))?;
-        report.renderers = renderer_times;
-        timed(&mut report, "check links", || crate::linkcheck::check(&files).into_result(()))?;
+        let rendered = timed(&mut report, "render", || self.render(&site, &theme, opts.pdf))?;
+        report.renderers = rendered.times;
+        report.warnings = rendered.warnings;
+        let files = rendered.files;
         timed(&mut report, "write", || crate::write::publish(&opts.output_dir, &files))?;
         report.pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
         report.files = files.len();
@@ -114,9 +131,9 @@ impl Builder {
         }
     }
 
-    /// Every renderer over the same site, in parallel; all their errors together, or the
-    /// files with the time each renderer took.
-    pub fn render(&self, site: &Site, theme: &Theme, pdf: bool) -> Result<(Vec<OutputFile>, Vec<(&'static str, Duration)>), Diagnostics> {
+    /// Every renderer over the same site, in parallel, then every check of the rendered
+    /// site: all errors together, or the files with their warnings.
+    pub fn render(&self, site: &Site, theme: &Theme, pdf: bool) -> Result<Rendered, Diagnostics> {
         let bodies = crate::render::prerender_bodies(&RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: None })?;
         let cx = RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: Some(&bodies) };
         let results: Vec<(&'static str, Duration, Result<Vec<OutputFile>, Diagnostics>)> = self
@@ -130,7 +147,7 @@ impl Builder {
             .collect();
         let mut files = Vec::new();
         let mut times = Vec::new();
-        let mut diags = Diagnostics::new();
+        let mut diags = crate::check::site_checks(site, &bodies);
         for (name, time, r) in results {
             times.push((name, time));
             match r {
@@ -138,8 +155,21 @@ impl Builder {
                 Err(d) => diags.extend(d),
             }
         }
-        diags.into_result((files, times))
+        let start = Instant::now();
+        diags.extend(crate::linkcheck::check(&files));
+        times.push(("check links", start.elapsed()));
+        if diags.has_errors() {
+            return Err(diags.sorted());
+        }
+        Ok(Rendered { files, times, warnings: diags.sorted() })
     }
+}
+
+/// The output of every renderer, with the time each took and what the checks warn about.
+pub struct Rendered {
+    pub files: Vec<OutputFile>,
+    pub times: Vec<(&'static str, Duration)>,
+    pub warnings: Diagnostics,
 }
 
 fn timed<T, E>(report: &mut BuildReport, stage: &'static str, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {

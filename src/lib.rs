@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod calendar;
+pub mod check;
 pub mod corpus;
 pub mod error;
 pub mod highlight;
@@ -18,6 +19,7 @@ pub mod render;
 pub mod serve;
 pub mod session;
 pub mod theme;
+pub mod translation;
 pub mod write;
 pub mod yaml;
 

@@ -44,6 +44,9 @@ pub struct LessonFile {
     pub body_line: usize,
     /// Line of each top-level front matter key, so later checks can point at it.
     pub key_lines: BTreeMap<String, usize>,
+    /// Hash of the file's text (without its own `source_hash` line): what a translation
+    /// records to know whether its source changed.
+    pub content_hash: String,
 }
 
 impl LessonFile {
@@ -186,7 +189,21 @@ pub fn load_lesson(content_dir: &Path, rel: &str, languages: &[String]) -> Resul
     let (front_text, body, body_line) = split_front_matter(&text).map_err(|(line, m)| Diagnostic::error(&path, m).at(line, None))?;
     let front: FrontMatter = yaml::parse(front_text, &path, 2)?;
     let key_lines = top_level_key_lines(front_text, 2);
-    Ok(LessonFile { path, rel: rel.to_string(), slug, lang, front, body: body.to_string(), body_line, key_lines })
+    let content_hash = content_hash(&text);
+    Ok(LessonFile { path, rel: rel.to_string(), slug, lang, front, body: body.to_string(), body_line, key_lines, content_hash })
+}
+
+/// A short, stable hash of a lesson text (FNV-1a, 64 bits, as 12 hex digits), ignoring
+/// the `source_hash` line a translation keeps about its own source.
+pub fn content_hash(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for line in text.lines().filter(|l| !l.starts_with("source_hash:")) {
+        for b in line.trim_end().bytes().chain(std::iter::once(b'\n')) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{:012x}", h >> 16)
 }
 
 fn top_level_key_lines(yaml: &str, first_line: usize) -> BTreeMap<String, usize> {

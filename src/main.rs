@@ -18,6 +18,23 @@ enum Command {
         #[command(flatten)]
         site: SiteArgs,
     },
+    /// Find every mistake in content and theme without writing anything.
+    Check {
+        #[command(flatten)]
+        site: SiteArgs,
+        /// Fail on warnings too.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Record in translations which version of their source they follow.
+    MarkTranslated {
+        /// Translated lesson files, e.g. content/day-1/01-intro.ar.md.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Language of the source lessons.
+        #[arg(long, default_value = "fr")]
+        source: String,
+    },
     /// Serve the site with live reload while you edit content/ and themes/.
     Serve {
         #[command(flatten)]
@@ -86,6 +103,20 @@ impl SiteArgs {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Build { site } => build(&site.options()),
+        Command::Check { site, strict } => check(&site.options(), strict),
+        Command::MarkTranslated { files, source } => {
+            let mut failed = false;
+            for f in &files {
+                match dars::translation::mark_translated(f, &source) {
+                    Ok(hash) => println!("{}: source_hash {hash}", f.display()),
+                    Err(d) => {
+                        eprintln!("{d}");
+                        failed = true;
+                    }
+                }
+            }
+            if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+        }
         Command::Corpus { out, lessons, per_day } => match dars::corpus::generate(&out, lessons, per_day) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -107,10 +138,25 @@ fn main() -> ExitCode {
     }
 }
 
+fn check(opts: &dars::BuildOptions, strict: bool) -> ExitCode {
+    let diags = dars::Builder::new().check(opts).sorted();
+    let files: std::collections::BTreeSet<_> = diags.0.iter().map(|d| &d.file).collect();
+    for d in &diags.0 {
+        println!("{d}");
+    }
+    let errors = diags.0.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.0.len() - errors;
+    println!("{errors} error(s), {warnings} warning(s) in {} file(s)", files.len());
+    if errors > 0 || (strict && warnings > 0) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
 fn build(opts: &dars::BuildOptions) -> ExitCode {
     let builder = dars::Builder::new();
     match builder.build(opts) {
         Ok(report) => {
+            for w in &report.warnings.0 {
+                eprintln!("{w}");
+            }
             let stages: Vec<String> = report.stages.iter().chain(&report.renderers).map(|(s, d)| format!("{s} {:.0?}", d)).collect();
             println!(
                 "built {} lessons: {} pages, {} files into {} in {:.0?} ({})",

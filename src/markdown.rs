@@ -168,6 +168,8 @@ pub struct RenderedHtml {
     pub toc: Vec<TocEntry>,
     /// Every id on the page, for anchor checks.
     pub ids: HashSet<String>,
+    /// Links and images that stay inside the site, as written, with their line.
+    pub links: Vec<(usize, String)>,
 }
 
 /// Labels the HTML of blocks needs, in the page's language.
@@ -197,6 +199,7 @@ pub struct RenderedBlock {
     pub html: String,
     pub toc: Vec<TocEntry>,
     pub ids: HashSet<String>,
+    pub links: Vec<(usize, String)>,
 }
 
 /// Renders every block once; each audience's page is then put together from them
@@ -211,7 +214,7 @@ pub fn render_blocks(blocks: &[Block], ctx: &HtmlContext) -> Result<Vec<Rendered
         render_markdown(block, ctx, &mut one, &mut diags);
         let ids = one.ids.difference(&before).cloned().collect();
         seen = one.ids;
-        out.push(RenderedBlock { kind: block.kind, html: one.html, toc: one.toc, ids });
+        out.push(RenderedBlock { kind: block.kind, html: one.html, toc: one.toc, ids, links: one.links });
     }
     diags.into_result(out)
 }
@@ -226,6 +229,7 @@ pub fn assemble(blocks: &[RenderedBlock], audience: Audience, labels: &BlockLabe
         out.html.push_str(&close);
         out.toc.extend(block.toc.iter().cloned());
         out.ids.extend(block.ids.iter().cloned());
+        out.links.extend(block.links.iter().cloned());
     }
     out
 }
@@ -284,10 +288,16 @@ fn render_markdown(block: &Block, ctx: &HtmlContext, out: &mut RenderedHtml, dia
                 html_events.push(Event::Html(CowStr::from(format!("<code dir=\"ltr\">{}</code>", escape_html(code)))));
             }
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                if !crate::render::links::is_external(dest_url) {
+                    out.links.push((line_of(range.start), dest_url.to_string()));
+                }
                 let dest = resolve_or_report(dest_url, ctx, line_of(range.start), diags);
                 html_events.push(Event::Start(Tag::Link { link_type: *link_type, dest_url: CowStr::from(dest), title: title.clone(), id: id.clone() }));
             }
             Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                if !crate::render::links::is_external(dest_url) {
+                    out.links.push((line_of(range.start), dest_url.to_string()));
+                }
                 let dest = resolve_or_report(dest_url, ctx, line_of(range.start), diags);
                 html_events.push(Event::Start(Tag::Image { link_type: *link_type, dest_url: CowStr::from(dest), title: title.clone(), id: id.clone() }));
             }

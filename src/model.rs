@@ -52,6 +52,7 @@ pub struct Day {
     pub number: u32,
     pub date: Date,
     pub start: Option<TimeOfDay>,
+    pub end: Option<TimeOfDay>,
     /// (after lesson order, minutes)
     pub breaks: Vec<(u32, u32)>,
     pub title: Localized,
@@ -92,6 +93,17 @@ pub struct LessonText {
     pub draft: bool,
     pub body: String,
     pub body_line: usize,
+    pub key_lines: BTreeMap<String, usize>,
+    pub content_hash: String,
+    pub source_hash: Option<String>,
+}
+
+impl LessonText {
+    /// A diagnostic on the line of front matter key `key` (or the file's first line).
+    pub fn at_key(&self, key: &str, d: Diagnostic) -> Diagnostic {
+        let line = self.key_lines.get(key).copied().unwrap_or(1);
+        d.at(line, None)
+    }
 }
 
 /// One row of a day's timetable.
@@ -174,13 +186,17 @@ pub fn build(loaded: Loaded, mut diags: Diagnostics) -> Result<Site, Diagnostics
             diags.push(Diagnostic::error(&programme_path, format!("{where_}: date `{}` is not a date; write it as YYYY-MM-DD", d.date)));
             Date { year: 1970, month: 1, day: 1 }
         });
-        let start = d.start.as_ref().and_then(|s| {
-            let t = TimeOfDay::parse(s);
-            if t.is_none() {
-                diags.push(Diagnostic::error(&programme_path, format!("{where_}: start `{s}` is not a time; write it as HH:MM")));
-            }
-            t
-        });
+        let mut time = |what: &str, value: &Option<String>| {
+            value.as_ref().and_then(|s| {
+                let t = TimeOfDay::parse(s);
+                if t.is_none() {
+                    diags.push(Diagnostic::error(&programme_path, format!("{where_}: {what} `{s}` is not a time; write it as HH:MM")));
+                }
+                t
+            })
+        };
+        let start = time("start", &d.start);
+        let end = time("end", &d.end);
         if days.iter().any(|x: &Day| x.number == d.number) {
             diags.push(Diagnostic::error(&programme_path, format!("day {} is defined twice; give each day its own number", d.number)));
         }
@@ -190,6 +206,7 @@ pub fn build(loaded: Loaded, mut diags: Diagnostics) -> Result<Site, Diagnostics
             number: d.number,
             date,
             start,
+            end,
             breaks: d.breaks.iter().map(|b| (b.after_order, b.minutes)).collect(),
             title: d.title.clone(),
             theme: d.theme.clone(),
@@ -371,6 +388,9 @@ fn lesson_text(f: &LessonFile) -> LessonText {
         draft: f.front.draft,
         body: f.body.clone(),
         body_line: f.body_line,
+        key_lines: f.key_lines.clone(),
+        content_hash: f.content_hash.clone(),
+        source_hash: f.front.source_hash.clone(),
     }
 }
 

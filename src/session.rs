@@ -77,8 +77,7 @@ impl Session {
             }
         };
         let kit = if self.opts.pdf { Some(HandoutKit::load(&theme.dir)?) } else { None };
-        let (files, _) = self.builder.render(&site, &theme, self.opts.pdf)?;
-        crate::linkcheck::check(&files).into_result(())?;
+        let files = self.builder.render(&site, &theme, self.opts.pdf)?.files;
         let files: BTreeMap<String, Arc<Contents>> = files.into_iter().map(|f| (f.path, Arc::new(f.contents))).collect();
         let changed = changed_paths(self.state.as_ref().map(|s| &s.files), &files);
         self.state = Some(State { loaded, site, theme, kit, files, stale_days: BTreeSet::new() });

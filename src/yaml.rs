@@ -67,6 +67,9 @@ pub struct DayEntry {
     pub date: String,
     #[serde(default)]
     pub start: Option<String>,
+    /// When the session ends; `dars check` warns when the lessons do not fit.
+    #[serde(default)]
+    pub end: Option<String>,
     #[serde(default)]
     pub breaks: Vec<BreakEntry>,
     pub title: Localized,
@@ -114,6 +117,10 @@ pub struct FrontMatter {
     pub trainer_notes: Option<String>,
     #[serde(default)]
     pub draft: bool,
+    /// In a translation: the hash of the source lesson it was translated from, written by
+    /// `dars mark-translated`; `dars check` warns when the source has changed since.
+    #[serde(default)]
+    pub source_hash: Option<String>,
 }
 
 /// UI strings of a theme for one language (`themes/<theme>/i18n/<lang>.yaml`).

@@ -1,0 +1,134 @@
+//! Checks over the whole programme once its lessons are rendered: anchors, unused files,
+//! drafts, empty or over-long days, translations behind their source, text in the wrong
+//! script. Errors stop a build; warnings are reported (and fail `dars check --strict`).
+
+use std::collections::HashSet;
+
+use crate::error::{Diagnostic, Diagnostics};
+use crate::load::PROGRAMME_FILE;
+use crate::model::{Site, Slot};
+use crate::render::Bodies;
+use crate::render::links::join;
+
+pub fn site_checks(site: &Site, bodies: &Bodies) -> Diagnostics {
+    let mut d = Diagnostics::new();
+    anchors_and_files(site, bodies, &mut d);
+    drafts(site, &mut d);
+    days(site, &mut d);
+    translations(site, &mut d);
+    scripts(site, &mut d);
+    d
+}
+
+/// Links to `#headings` must find them; files in content/ should be used by a lesson.
+fn anchors_and_files(site: &Site, bodies: &Bodies, d: &mut Diagnostics) {
+    let mut used: HashSet<String> = HashSet::new();
+    for ((index, lang), blocks) in bodies {
+        let t = &site.lessons[*index].translations[lang];
+        let own_ids: HashSet<&String> = blocks.iter().flat_map(|b| b.ids.iter()).collect();
+        for (line, dest) in blocks.iter().flat_map(|b| b.links.iter()) {
+            let (path, fragment) = match dest.split_once('#') {
+                Some((p, f)) => (p, Some(f)),
+                None => (dest.as_str(), None),
+            };
+            let target = if path.is_empty() { None } else { join(&t.rel, &path.replace("%20", " ")) };
+            if let Some(target) = &target {
+                used.insert(target.clone());
+            }
+            let Some(fragment) = fragment.filter(|f| !f.is_empty()) else { continue };
+            let ids: Option<HashSet<&String>> = match &target {
+                None => Some(own_ids.clone()),
+                Some(rel) => site.by_source.get(rel).and_then(|(i, l)| bodies.get(&(*i, l.clone()))).map(|b| b.iter().flat_map(|x| x.ids.iter()).collect()),
+            };
+            if let Some(ids) = ids
+                && !ids.contains(&fragment.to_string())
+            {
+                let mut known: Vec<&str> = ids.iter().map(|s| s.as_str()).collect();
+                known.sort();
+                d.push(
+                    Diagnostic::error(&t.path, format!("link `{dest}`: no heading with id `{fragment}` there (ids: {})", known.join(", "))).at(*line, None),
+                );
+            }
+        }
+    }
+    for asset in &site.assets {
+        if !used.contains(asset) {
+            d.push(Diagnostic::warning(site.content_dir.join(asset), "no lesson uses this file; link to it or remove it"));
+        }
+    }
+}
+
+fn drafts(site: &Site, d: &mut Diagnostics) {
+    for lesson in &site.drafts {
+        for t in lesson.translations.values().filter(|t| t.draft) {
+            d.push(t.at_key("draft", Diagnostic::warning(&t.path, "draft: this lesson (in every language) is not published")));
+        }
+    }
+}
+
+fn days(site: &Site, d: &mut Diagnostics) {
+    let programme = site.content_dir.join(PROGRAMME_FILE);
+    for day in &site.days {
+        if day.lessons.is_empty() {
+            d.push(Diagnostic::warning(&programme, format!("day {} has no lessons", day.number)));
+        }
+        let (Some(end), Some(slots)) = (day.end, site.timetable(day)) else { continue };
+        let finish = slots.iter().map(|s| match s {
+            Slot::Lesson { end, .. } | Slot::Break { end, .. } => *end,
+        });
+        if let Some(finish) = finish.max()
+            && finish > end
+        {
+            d.push(Diagnostic::warning(
+                &programme,
+                format!("day {}: the lessons and breaks end at {finish}, after the session ends ({end}); shorten a lesson or move one to another day", day.number),
+            ));
+        }
+    }
+}
+
+/// A translation records the hash of its source; when the source changes, it is behind.
+fn translations(site: &Site, d: &mut Diagnostics) {
+    for lesson in site.lessons.iter().chain(&site.drafts) {
+        let Some(source) = lesson.translations.get(&site.default_language) else { continue };
+        for (lang, t) in &lesson.translations {
+            if *lang == site.default_language {
+                continue;
+            }
+            if let Some(recorded) = &t.source_hash
+                && *recorded != source.content_hash
+            {
+                d.push(t.at_key(
+                    "source_hash",
+                    Diagnostic::warning(
+                        &t.path,
+                        format!("translation may be out of date: {} changed since it was translated; update it, then run `dars mark-translated {}`", source.path.display(), t.path.display()),
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// Arabic-script languages should be written in Arabic letters, the others mostly not.
+fn scripts(site: &Site, d: &mut Diagnostics) {
+    for lesson in &site.lessons {
+        for (lang, t) in &lesson.translations {
+            let rtl = site.language(lang).is_some_and(|l| l.rtl);
+            let text = format!("{} {} {}", t.title, t.summary, t.body);
+            let (arabic, letters) = text.chars().filter(|c| c.is_alphabetic()).fold((0usize, 0usize), |(a, n), c| (a + is_arabic(c) as usize, n + 1));
+            if letters == 0 {
+                continue;
+            }
+            if rtl && arabic == 0 {
+                d.push(t.at_key("title", Diagnostic::warning(&t.path, format!("the `{lang}` lesson has no Arabic letters; is it the right file?"))));
+            } else if !rtl && arabic * 2 > letters {
+                d.push(t.at_key("title", Diagnostic::warning(&t.path, format!("the `{lang}` lesson is mostly in Arabic script; is it the right file?"))));
+            }
+        }
+    }
+}
+
+fn is_arabic(c: char) -> bool {
+    matches!(c, '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08FF}' | '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}')
+}
