@@ -66,16 +66,30 @@ impl Builder {
         Self { highlighter: Highlighter::new(), renderers: vec![Box::new(Website), Box::new(Handouts), Box::new(Sitemap)] }
     }
 
-    /// Every check, nothing written: errors and warnings together.
+    /// Every check, nothing written: errors and warnings together. Lessons in error are
+    /// left out and the rest is rendered, to find as many mistakes as possible in one run.
     pub fn check(&self, opts: &BuildOptions) -> Diagnostics {
-        let (site, theme) = match self.load(opts) {
-            Ok(x) => x,
-            Err(d) => return d,
+        let mut diags = Diagnostics::new();
+        let langs = programme_languages(opts);
+        let theme = Theme::load(&opts.theme_dir, &langs).map_err(|d| diags.extend(d)).ok();
+        let site = match crate::load::load(&opts.content_dir) {
+            Ok((loaded, load_diags)) => {
+                let (site, model_diags) = crate::model::build_partial(loaded, load_diags);
+                diags.extend(model_diags);
+                Some(site)
+            }
+            Err(d) => {
+                diags.extend(d);
+                None
+            }
         };
-        match self.render(&site, &theme, opts.pdf) {
-            Ok(r) => r.warnings,
-            Err(d) => d,
+        if let (Some(site), Some(theme)) = (site, theme) {
+            match self.render(&site, &theme, opts.pdf) {
+                Ok(r) => diags.extend(r.warnings),
+                Err(d) => diags.extend(d),
+            }
         }
+        diags.sorted()
     }
 
     /// Loads and checks content and theme, renders every output, and publishes it.
@@ -106,15 +120,7 @@ impl Builder {
                 let site = crate::model::build(loaded.clone(), diags)?;
                 Ok((loaded, site))
             },
-            || {
-                // The theme needs the languages; read them from the programme file only.
-                let langs = crate::load::read_text(&opts.content_dir.join(crate::load::PROGRAMME_FILE))
-                    .ok()
-                    .and_then(|t| crate::yaml::parse::<crate::yaml::ProgrammeFile>(&t, Path::new(""), 1).ok())
-                    .map(|p| p.languages.into_iter().map(|l| l.code).collect::<Vec<_>>())
-                    .unwrap_or_default();
-                Theme::load(&opts.theme_dir, &langs)
-            },
+            || Theme::load(&opts.theme_dir, &programme_languages(opts)),
         );
         match (site, theme) {
             (Ok((loaded, site)), Ok(theme)) => Ok((loaded, site, theme)),
@@ -134,7 +140,12 @@ impl Builder {
     /// Every renderer over the same site, in parallel, then every check of the rendered
     /// site: all errors together, or the files with their warnings.
     pub fn render(&self, site: &Site, theme: &Theme, pdf: bool) -> Result<Rendered, Diagnostics> {
-        let bodies = crate::render::prerender_bodies(&RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: None })?;
+        let (bodies, mut diags) = crate::render::prerender_bodies(&RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: None });
+        if diags.has_errors() {
+            // The pages would only repeat these errors; the checks can still add theirs.
+            diags.extend(crate::check::site_checks(site, &bodies));
+            return Err(diags.sorted());
+        }
         let cx = RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: Some(&bodies) };
         let results: Vec<(&'static str, Duration, Result<Vec<OutputFile>, Diagnostics>)> = self
             .renderers
@@ -147,7 +158,7 @@ impl Builder {
             .collect();
         let mut files = Vec::new();
         let mut times = Vec::new();
-        let mut diags = crate::check::site_checks(site, &bodies);
+        diags.extend(crate::check::site_checks(site, &bodies));
         for (name, time, r) in results {
             times.push((name, time));
             match r {
@@ -170,6 +181,16 @@ pub struct Rendered {
     pub files: Vec<OutputFile>,
     pub times: Vec<(&'static str, Duration)>,
     pub warnings: Diagnostics,
+}
+
+/// The theme needs the languages: read them from the programme file alone (its errors
+/// are reported by the content stage).
+fn programme_languages(opts: &BuildOptions) -> Vec<String> {
+    crate::load::read_text(&opts.content_dir.join(crate::load::PROGRAMME_FILE))
+        .ok()
+        .and_then(|t| crate::yaml::parse::<crate::yaml::ProgrammeFile>(&t, Path::new(""), 1).ok())
+        .map(|p| p.languages.into_iter().map(|l| l.code).collect())
+        .unwrap_or_default()
 }
 
 fn timed<T, E>(report: &mut BuildReport, stage: &'static str, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {

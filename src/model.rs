@@ -32,6 +32,9 @@ pub struct Site {
     pub assets: Vec<String>,
     /// Lesson source (relative to content/) → (index in `lessons`, language).
     pub by_source: HashMap<String, (usize, String)>,
+    /// Lesson files left out because they are in error (already reported): links to them
+    /// are not reported again.
+    pub broken: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,7 +165,14 @@ pub fn text<'a>(l: &'a Localized, lang: &str, default: &str) -> &'a str {
 
 /// Builds the site from what was loaded; `diags` holds the load stage's findings so all
 /// errors of a build are reported together.
-pub fn build(loaded: Loaded, mut diags: Diagnostics) -> Result<Site, Diagnostics> {
+pub fn build(loaded: Loaded, diags: Diagnostics) -> Result<Site, Diagnostics> {
+    let (site, diags) = build_partial(loaded, diags);
+    diags.into_result(site)
+}
+
+/// As `build`, but always gives the site made of the lessons without errors, so that
+/// `dars check` can go on looking for more mistakes.
+pub fn build_partial(loaded: Loaded, mut diags: Diagnostics) -> (Site, Diagnostics) {
     let programme_path = loaded.content_dir.join(PROGRAMME_FILE);
     let centres_path = loaded.content_dir.join(CENTRES_FILE);
     let p = &loaded.programme;
@@ -228,7 +238,8 @@ pub fn build(loaded: Loaded, mut diags: Diagnostics) -> Result<Site, Diagnostics
         })
         .collect();
 
-    let (mut lessons, drafts) = pair_translations(&loaded.lessons, &loaded.failed, &codes, &days, &mut diags);
+    let (mut lessons, drafts, mut broken) = pair_translations(&loaded.lessons, &loaded.failed, &codes, &days, &mut diags);
+    broken.extend(loaded.failed.iter().cloned());
     lessons.sort_by_key(|l| (l.day, l.order, l.slug.clone()));
     check_unique_places(&lessons, &loaded.lessons, &mut diags);
 
@@ -258,8 +269,9 @@ pub fn build(loaded: Loaded, mut diags: Diagnostics) -> Result<Site, Diagnostics
         drafts,
         assets: loaded.assets.clone(),
         by_source,
+        broken,
     };
-    diags.into_result(site)
+    (site, diags)
 }
 
 fn languages(p: &crate::yaml::ProgrammeFile, file: &PathBuf, diags: &mut Diagnostics) -> Vec<Language> {
@@ -289,7 +301,7 @@ fn languages(p: &crate::yaml::ProgrammeFile, file: &PathBuf, diags: &mut Diagnos
 }
 
 /// Groups files that are translations of each other (same path but for the language).
-fn pair_translations(files: &[LessonFile], failed: &[String], codes: &[String], days: &[Day], diags: &mut Diagnostics) -> (Vec<Lesson>, Vec<Lesson>) {
+fn pair_translations(files: &[LessonFile], failed: &[String], codes: &[String], days: &[Day], diags: &mut Diagnostics) -> (Vec<Lesson>, Vec<Lesson>, Vec<String>) {
     let mut groups: BTreeMap<String, Vec<&LessonFile>> = BTreeMap::new();
     for f in files {
         let key = f.rel.strip_suffix(&format!(".{}.md", f.lang)).unwrap_or(&f.rel).to_string();
@@ -297,8 +309,10 @@ fn pair_translations(files: &[LessonFile], failed: &[String], codes: &[String], 
     }
     let mut lessons = Vec::new();
     let mut drafts = Vec::new();
+    let mut broken = Vec::new();
     for (key, group) in groups {
-        let first = group[0];
+        // Translations are compared with the lesson in the default language (listed first).
+        let first = codes.first().and_then(|c| group.iter().find(|f| &f.lang == c)).copied().unwrap_or(group[0]);
         let mut ok = true;
         for f in &group {
             ok &= check_lesson_file(f, days, diags);
@@ -330,6 +344,7 @@ fn pair_translations(files: &[LessonFile], failed: &[String], codes: &[String], 
             }
         }
         if !ok {
+            broken.extend(group.iter().map(|f| f.rel.clone()));
             continue;
         }
         let lesson = Lesson {
@@ -346,7 +361,7 @@ fn pair_translations(files: &[LessonFile], failed: &[String], codes: &[String], 
             lessons.push(lesson);
         }
     }
-    (lessons, drafts)
+    (lessons, drafts, broken)
 }
 
 /// Checks one file on its own; true when it can be published.

@@ -21,6 +21,10 @@ pub fn resolve(site: &Site, from_rel: &str, root: &str, dest: &str) -> Result<St
         if let Some((index, lang)) = site.by_source.get(&target) {
             return Ok(format!("{root}{}{fragment}", Page::Lesson(*index).path(site, lang)));
         }
+        if site.broken.contains(&target) {
+            // Its own errors are reported on that file.
+            return Ok(format!("{root}{}", Page::NotFound.path(site, &site.default_language)));
+        }
         if site.drafts.iter().any(|l| l.translations.values().any(|t| t.rel == target)) {
             return Err(format!("link `{dest}` points to a draft lesson, which is not published"));
         }

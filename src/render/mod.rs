@@ -33,8 +33,9 @@ pub struct RenderContext<'a> {
 /// pages as deep as a lesson page.
 pub type Bodies = std::collections::HashMap<(usize, String), Vec<crate::markdown::RenderedBlock>>;
 
-/// Renders every lesson body once, in parallel.
-pub fn prerender_bodies(cx: &RenderContext) -> Result<Bodies, Diagnostics> {
+/// Renders every lesson body once, in parallel; bodies in error are left out and their
+/// errors returned beside the others.
+pub fn prerender_bodies(cx: &RenderContext) -> (Bodies, Diagnostics) {
     use rayon::prelude::*;
     let site = cx.site;
     let jobs: Vec<(usize, &str)> = (0..site.lessons.len()).flat_map(|i| site.languages.iter().map(move |l| (i, l.code.as_str()))).collect();
@@ -55,7 +56,7 @@ pub fn prerender_bodies(cx: &RenderContext) -> Result<Bodies, Diagnostics> {
             Err(d) => diags.extend(d),
         }
     }
-    diags.into_result(bodies)
+    (bodies, diags)
 }
 
 /// One file of the output, by its path below the output folder (with `/`).
