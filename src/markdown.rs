@@ -65,21 +65,21 @@ pub fn split_blocks<'a>(body: &'a str, first_line: usize, file: &Path) -> Result
     let mut open: Option<(BlockKind, usize, usize)> = None; // kind, byte start, opening line
     let mut text_start = (0usize, first_line);
     let mut offset = 0;
-    let mut in_fence: Option<String> = None;
+    let mut in_fence: Option<(String, usize)> = None;
     for (i, raw_line) in body.split_inclusive('\n').enumerate() {
         let line_no = first_line + i;
         let line = raw_line.trim_end();
         let next_offset = offset + raw_line.len();
         // `:::` inside a code example is code, not a block marker.
-        if let Some(fence) = &in_fence {
-            if line.trim_start().starts_with(fence.as_str()) {
+        if let Some((fence, _)) = &in_fence {
+            if closes_fence(line, fence) {
                 in_fence = None;
             }
             offset = next_offset;
             continue;
         }
         if let Some(fence) = code_fence(line) {
-            in_fence = Some(fence);
+            in_fence = Some((fence, line_no));
             offset = next_offset;
             continue;
         }
@@ -111,6 +111,11 @@ pub fn split_blocks<'a>(body: &'a str, first_line: usize, file: &Path) -> Result
         }
         offset = next_offset;
     }
+    // An unclosed fence would swallow the rest of the lesson, trainer blocks included, into
+    // a code block shown to everyone.
+    if let Some((fence, opened)) = &in_fence {
+        diags.push(Diagnostic::error(file, format!("code block is not closed; add a line {fence} after the code")).at(*opened, None));
+    }
     if let Some((_, _, opened)) = open {
         diags.push(Diagnostic::error(file, "block is not closed; add a line `:::` after its content").at(opened, None));
     } else {
@@ -126,15 +131,28 @@ fn push_text<'a>(blocks: &mut Vec<Block<'a>>, text: &'a str, line: usize) {
     }
 }
 
-/// The closing marker of a fenced code block opened on this line, if any.
+/// The fence of a code block opened on this line, if any (CommonMark: at most three
+/// spaces of indent, three or more backticks or tildes; a backtick fence's info string
+/// has no backtick).
 fn code_fence(line: &str) -> Option<String> {
-    let t = line.trim_start();
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    let t = &line[indent..];
     let c = t.chars().next()?;
-    if c != '`' && c != '~' {
+    if indent > 3 || (c != '`' && c != '~') {
         return None;
     }
     let n = t.chars().take_while(|&x| x == c).count();
-    (n >= 3).then(|| c.to_string().repeat(n))
+    let info = &t[n..];
+    (n >= 3 && !(c == '`' && info.contains('`'))).then(|| c.to_string().repeat(n))
+}
+
+/// Whether `line` closes a code block opened with `fence`: the same character, at least as
+/// many, nothing after but spaces.
+fn closes_fence(line: &str, fence: &str) -> bool {
+    let indent = line.len() - line.trim_start_matches(' ').len();
+    let t = line[indent..].trim_end();
+    let c = fence.chars().next().unwrap_or('`');
+    indent <= 3 && t.len() >= fence.len() && t.chars().all(|x| x == c)
 }
 
 fn parse_kind(marker: &str) -> Result<BlockKind, String> {
@@ -402,6 +420,13 @@ mod tests {
         let blocks = split_blocks(body, 10, Path::new("x.md")).unwrap();
         let kinds: Vec<_> = blocks.iter().map(|b| (b.kind, b.line)).collect();
         assert_eq!(kinds, vec![(BlockKind::Text, 10), (BlockKind::Exercise, 13), (BlockKind::Solution, 16), (BlockKind::Text, 18)]);
+    }
+
+    #[test]
+    fn unclosed_code_fence_is_an_error_not_a_leak() {
+        let err = split_blocks("a\n```python\nx\n::: trainer\nsecret\n:::\n", 3, Path::new("x.md")).unwrap_err();
+        assert_eq!(err.0[0].line, Some(4));
+        assert!(err.0[0].message.contains("code block is not closed"));
     }
 
     #[test]
