@@ -140,7 +140,9 @@ impl Builder {
     /// Every renderer over the same site, in parallel, then every check of the rendered
     /// site: all errors together, or the files with their warnings.
     pub fn render(&self, site: &Site, theme: &Theme, pdf: bool) -> Result<Rendered, Diagnostics> {
+        let start = Instant::now();
         let (bodies, mut diags) = crate::render::prerender_bodies(&RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: None });
+        let bodies_time = start.elapsed();
         if diags.has_errors() {
             // The pages would only repeat these errors; the checks can still add theirs.
             diags.extend(crate::check::site_checks(site, &bodies));
@@ -157,7 +159,7 @@ impl Builder {
             })
             .collect();
         let mut files = Vec::new();
-        let mut times = Vec::new();
+        let mut times = vec![("markdown", bodies_time)];
         diags.extend(crate::check::site_checks(site, &bodies));
         for (name, time, r) in results {
             times.push((name, time));

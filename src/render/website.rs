@@ -13,6 +13,9 @@ use crate::render::{OutputFile, Page, RenderContext, Renderer, Version, handout_
 
 pub struct Website;
 
+/// The most days the navigation of every page lists one by one.
+const NAV_DAYS: usize = 10;
+
 impl Renderer for Website {
     fn name(&self) -> &'static str {
         "website"
@@ -113,11 +116,16 @@ pub fn base_context(cx: &RenderContext, page: Page, lang: &str, path: &str, titl
             })
         })
         .collect();
-    let days: Vec<Value> = site
-        .days
-        .iter()
-        .map(|d| json!({ "number": d.number, "title": text(&d.title, lang, &site.default_language), "href": format!("{root}{}", Page::Day(d.number).path(site, lang)) }))
-        .collect();
+    // Past a handful of days the navigation links to the list of days instead of naming
+    // each (on every page of a large programme that list would outweigh the content).
+    let days: Vec<Value> = if site.days.len() > NAV_DAYS {
+        Vec::new()
+    } else {
+        site.days
+            .iter()
+            .map(|d| json!({ "number": d.number, "title": text(&d.title, lang, &site.default_language), "href": format!("{root}{}", Page::Day(d.number).path(site, lang)) }))
+            .collect()
+    };
     let mut c = Context::new();
     c.insert("page", &json!({
         "lang": lang, "dir": language.dir(), "title": title, "description": description,
@@ -223,7 +231,11 @@ fn lesson_context(cx: &RenderContext, index: usize, lang: &str, root: &str) -> R
             "age_min": lesson.age.min, "age_max": lesson.age.max, "order": lesson.order,
             "body": body.html, "toc": body.toc,
         },
-        "day": day_context(cx, day, lang, root),
+        "day": {
+            "number": day.number,
+            "title": text(&day.title, lang, &site.default_language),
+            "href": format!("{root}{}", Page::Day(day.number).path(site, lang)),
+        },
         "prev": link(prev),
         "next": link(next),
     }))
