@@ -1,0 +1,111 @@
+//! `cargo bench --bench scale`: full builds of generated programmes of 1,000 and 5,000
+//! lessons per language (release binary, handouts as HTML; PDFs are timed apart on a
+//! smaller site), median of several runs: wall time, pages per second, user and system
+//! CPU, peak memory, and the time of each stage as the build reports it.
+//!
+//! `SCALE_SIZES=1000,5000,10000` and `SCALE_RUNS=5` change what is measured.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Run {
+    wall: Duration,
+    user: Duration,
+    sys: Duration,
+    max_rss_kib: i64,
+    report: String,
+}
+
+/// Runs the command and reads its CPU time and peak memory from wait4(2).
+fn measure(cmd: &mut Command) -> Run {
+    let start = Instant::now();
+    let child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("dars starts");
+    let pid = child.id() as libc::pid_t;
+    let mut stdout = child.stdout.expect("stdout");
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut s).ok();
+        s
+    });
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child; `usage` is a valid, writable rusage.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(r, pid, "wait4");
+    let wall = start.elapsed();
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "build failed");
+    let tv = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+    Run { wall, user: tv(usage.ru_utime), sys: tv(usage.ru_stime), max_rss_kib: usage.ru_maxrss, report: reader.join().unwrap_or_default() }
+}
+
+fn median<T: Ord + Copy>(mut xs: Vec<T>) -> T {
+    xs.sort();
+    xs[xs.len() / 2]
+}
+
+fn main() {
+    let dars = env!("CARGO_BIN_EXE_dars");
+    let theme = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
+    let sizes: Vec<usize> = std::env::var("SCALE_SIZES").unwrap_or_else(|_| "1000,5000".into()).split(',').filter_map(|s| s.trim().parse().ok()).collect();
+    let runs: usize = std::env::var("SCALE_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+    for n in sizes {
+        let tmp = tempfile::tempdir().expect("temporary folder");
+        let content = tmp.path().join("content");
+        dars::corpus::generate(&content, n, 20).expect("corpus written");
+        let out = tmp.path().join("output");
+        let mut results = Vec::new();
+        for _ in 0..runs {
+            results.push(measure(Command::new(dars).args(["build", "--no-pdf", "--content"]).arg(&content).arg("--theme").arg(&theme).arg("--output").arg(&out)));
+        }
+        let pages: usize = results[0].report.split(" pages").next().and_then(|s| s.rsplit(' ').next()).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let wall = median(results.iter().map(|r| r.wall).collect());
+        println!(
+            "{n} lessons per language: {pages} pages, wall {wall:.2?} (median of {runs}), {:.0} pages/s, user {:.2?}, sys {:.2?}, peak RSS {} MiB",
+            pages as f64 / wall.as_secs_f64(),
+            median(results.iter().map(|r| r.user).collect()),
+            median(results.iter().map(|r| r.sys).collect()),
+            median(results.iter().map(|r| r.max_rss_kib).collect()) / 1024,
+        );
+        let median_run = results.iter().min_by_key(|r| (r.wall.as_nanos() as i128 - wall.as_nanos() as i128).abs()).expect("runs");
+        println!("  stages of the median run: {}", median_run.report.split_once('(').map(|(_, s)| s.trim().trim_end_matches(')')).unwrap_or(""));
+    }
+
+    // PDFs apart: a generated site of 100 lessons per language, 20 a day.
+    let tmp = tempfile::tempdir().expect("temporary folder");
+    let content = tmp.path().join("content");
+    dars::corpus::generate(&content, 100, 20).expect("corpus written");
+    let out = tmp.path().join("output");
+    let run = measure(Command::new(dars).args(["build", "--content"]).arg(&content).arg("--theme").arg(&theme).arg("--output").arg(&out));
+    let pdfs: Vec<_> = walk_pdfs(&out);
+    let pages: usize = pdfs.iter().map(|p| count_pages(&std::fs::read(p).unwrap_or_default())).sum();
+    println!(
+        "with PDFs, 100 lessons per language: {} PDFs, {pages} PDF pages, build {:.2?} (user {:.2?}, sys {:.2?}, peak RSS {} MiB); stages: {}",
+        pdfs.len(),
+        run.wall,
+        run.user,
+        run.sys,
+        run.max_rss_kib / 1024,
+        run.report.split_once('(').map(|(_, s)| s.trim().trim_end_matches(')')).unwrap_or("")
+    );
+}
+
+fn walk_pdfs(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk_pdfs(&p));
+        } else if p.extension().is_some_and(|x| x == "pdf") {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn count_pages(pdf: &[u8]) -> usize {
+    [&b"/Type /Page"[..], &b"/Type/Page"[..]]
+        .iter()
+        .map(|needle| pdf.windows(needle.len() + 1).filter(|w| &w[..needle.len()] == *needle && w[needle.len()] != b's').count())
+        .sum()
+}
