@@ -38,7 +38,7 @@ fn main() {
     println!("full build of the shipped site, cold: median {:.1?} over {RUNS} runs ({pages} HTML pages, PDFs included)", median(totals));
 
     let (site, theme) = builder.load(&opts).unwrap_or_else(|d| panic!("{d}"));
-    let cx = RenderContext { site: &site, theme: &theme, highlighter: &builder.highlighter, pdf: true, bodies: None };
+    let cx = RenderContext { site: &site, theme: &theme, highlighter: &builder.highlighter, pdf: true, bodies: None, staging: None };
     let mut times = Vec::new();
     let mut warm = Vec::new();
     let mut pdfs = 0;
@@ -58,7 +58,7 @@ fn main() {
             .iter()
             .map(|f| match &f.contents {
                 dars::render::Contents::Bytes(b) => count_pages(b),
-                dars::render::Contents::CopyOf(_) => 0,
+                dars::render::Contents::CopyOf(_) | dars::render::Contents::Staged { .. } => 0,
             })
             .sum();
     }

@@ -11,6 +11,7 @@ use crate::load::Loaded;
 use crate::model::Site;
 use crate::render::{OutputFile, RenderContext, Renderer, handout::Handouts, sitemap::Sitemap, website::Website};
 use crate::theme::Theme;
+use crate::write::Staging;
 
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -96,11 +97,14 @@ impl Builder {
     pub fn build(&self, opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
         let mut report = BuildReport::default();
         let (site, theme) = timed(&mut report, "load", || self.load(opts))?;
-        let rendered = timed(&mut report, "render", || self.render(&site, &theme, opts.pdf))?;
+        // Pages go to the staging folder as they are rendered; it replaces output/ only
+        // once everything succeeded (dropped on error, it is removed).
+        let staging = Staging::begin(&opts.output_dir)?;
+        let rendered = timed(&mut report, "render", || self.render_into(&site, &theme, opts.pdf, Some(&staging)))?;
         report.renderers = rendered.times;
         report.warnings = rendered.warnings;
         let files = rendered.files;
-        timed(&mut report, "write", || crate::write::publish(&opts.output_dir, &files))?;
+        timed(&mut report, "write", || staging.finish(&files))?;
         report.pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
         report.files = files.len();
         report.lessons = site.lessons.len();
@@ -140,15 +144,20 @@ impl Builder {
     /// Every renderer over the same site, in parallel, then every check of the rendered
     /// site: all errors together, or the files with their warnings.
     pub fn render(&self, site: &Site, theme: &Theme, pdf: bool) -> Result<Rendered, Diagnostics> {
+        self.render_into(site, theme, pdf, None)
+    }
+
+    /// As `render`, writing pages into `staging` as they come (only their links are kept).
+    pub fn render_into(&self, site: &Site, theme: &Theme, pdf: bool, staging: Option<&Staging>) -> Result<Rendered, Diagnostics> {
         let start = Instant::now();
-        let (bodies, mut diags) = crate::render::prerender_bodies(&RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: None });
+        let (bodies, mut diags) = crate::render::prerender_bodies(&RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: None, staging: None });
         let bodies_time = start.elapsed();
         if diags.has_errors() {
             // The pages would only repeat these errors; the checks can still add theirs.
             diags.extend(crate::check::site_checks(site, &bodies));
             return Err(diags.sorted());
         }
-        let cx = RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: Some(&bodies) };
+        let cx = RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: Some(&bodies), staging };
         let results: Vec<(&'static str, Duration, Result<Vec<OutputFile>, Diagnostics>)> = self
             .renderers
             .par_iter()

@@ -15,10 +15,12 @@ pub fn check(files: &[OutputFile]) -> Diagnostics {
 pub fn check_pages<'a>(pages: impl Iterator<Item = &'a OutputFile>, exists: &dyn Fn(&str) -> bool) -> Diagnostics {
     let mut diags = Diagnostics::new();
     for f in pages.filter(|f| f.path.ends_with(".html")) {
-        let Contents::Bytes(bytes) = &f.contents else { continue };
-        let html = String::from_utf8_lossy(bytes);
-        for raw in internal_targets(&html) {
-            let target = decode_entities(raw);
+        let targets: Vec<String> = match &f.contents {
+            Contents::Bytes(bytes) => internal_targets(&String::from_utf8_lossy(bytes)).into_iter().map(decode_entities).collect(),
+            Contents::Staged { links } => links.clone(),
+            Contents::CopyOf(_) => continue,
+        };
+        for target in &targets {
             let target = target.as_str();
             match resolve_target(&f.path, target) {
                 Some(p) if exists(&p) => {}

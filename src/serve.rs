@@ -224,6 +224,8 @@ fn lookup(session: &Session, path: &str) -> Option<(String, Vec<u8>)> {
         let body = match session.file(&p)? {
             Contents::Bytes(b) => b.clone(),
             Contents::CopyOf(src) => std::fs::read(src).ok()?,
+            // Watch mode keeps its site in memory; nothing is staged.
+            Contents::Staged { .. } => return None,
         };
         Some((p, body))
     })

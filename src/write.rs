@@ -12,24 +12,65 @@ use crate::error::{Diagnostic, Diagnostics};
 use crate::render::{Contents, OutputFile};
 
 pub fn publish(out_dir: &Path, files: &[OutputFile]) -> Result<(), Diagnostics> {
-    let parent = match out_dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = out_dir.file_name().and_then(|n| n.to_str()).ok_or_else(|| Diagnostic::error(out_dir, "output folder needs a name"))?;
-    fs::create_dir_all(&parent).map_err(|e| Diagnostic::error(&parent, format!("cannot create folder: {e}")))?;
-    recover_interrupted(&parent, name, out_dir);
-    let pid = std::process::id();
-    let staging = parent.join(format!("{name}.staging-{pid}"));
-    let _ = fs::remove_dir_all(&staging);
-    if let Err(d) = write_all(&staging, files) {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(d);
+    Staging::begin(out_dir)?.finish(files)
+}
+
+/// The folder a build writes into, beside the output folder. Pages can be written as soon
+/// as they are rendered (so a large site is never held in memory whole); `finish` writes
+/// the rest and swaps it in; dropped unfinished, it is removed and output/ is untouched.
+pub struct Staging {
+    dir: PathBuf,
+    out_dir: PathBuf,
+    old: PathBuf,
+    done: bool,
+}
+
+impl Staging {
+    pub fn begin(out_dir: &Path) -> Result<Staging, Diagnostics> {
+        let parent = match out_dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = out_dir.file_name().and_then(|n| n.to_str()).ok_or_else(|| Diagnostic::error(out_dir, "output folder needs a name"))?;
+        fs::create_dir_all(&parent).map_err(|e| Diagnostic::error(&parent, format!("cannot create folder: {e}")))?;
+        recover_interrupted(&parent, name, out_dir);
+        let pid = std::process::id();
+        let dir = parent.join(format!("{name}.staging-{pid}"));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).map_err(|e| Diagnostic::error(&dir, format!("cannot create folder: {e}")))?;
+        Ok(Staging { dir, out_dir: out_dir.to_path_buf(), old: parent.join(format!("{name}.old-{pid}")), done: false })
     }
-    swap_in(&staging, out_dir, &parent.join(format!("{name}.old-{pid}")))
+
+    /// Writes one file now.
+    pub fn write(&self, path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
+        if !is_safe_relative(path) {
+            return Err(Diagnostic::error(path, "refusing to write outside the output folder"));
+        }
+        let dest = self.dir.join(path);
+        if let Some(parent) = dest.parent() {
+            fs::create_dir_all(parent).map_err(|e| Diagnostic::error(parent, format!("cannot create folder: {e}")))?;
+        }
+        fs::write(&dest, bytes).map_err(|e| Diagnostic::error(&dest, format!("cannot write: {e}")))
+    }
+
+    /// Writes the files not written yet and puts the new site in place of the old one.
+    pub fn finish(mut self, files: &[OutputFile]) -> Result<(), Diagnostics> {
+        write_all(&self.dir, files)?;
+        self.done = true;
+        swap_in(&self.dir, &self.out_dir, &self.old)
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
 }
 
 fn write_all(staging: &Path, files: &[OutputFile]) -> Result<(), Diagnostics> {
+    let files: Vec<&OutputFile> = files.iter().filter(|f| !matches!(f.contents, Contents::Staged { .. })).collect();
     let mut dirs: Vec<PathBuf> = files.iter().filter_map(|f| Path::new(&f.path).parent().map(|p| staging.join(p))).collect();
     dirs.sort();
     dirs.dedup();
@@ -49,6 +90,7 @@ fn write_one(staging: &Path, file: &OutputFile) -> Result<(), Diagnostic> {
     match &file.contents {
         Contents::Bytes(b) => fs::write(&dest, b).map_err(|e| Diagnostic::error(&dest, format!("cannot write: {e}"))),
         Contents::CopyOf(src) => fs::copy(src, &dest).map(|_| ()).map_err(|e| Diagnostic::error(src, format!("cannot copy to the output: {e}"))),
+        Contents::Staged { .. } => Ok(()),
     }
 }
 
@@ -59,6 +101,8 @@ pub fn is_safe_relative(path: &str) -> bool {
 }
 
 fn swap_in(staging: &Path, out_dir: &Path, old: &Path) -> Result<(), Diagnostics> {
+    // The previous site is removed last, after the swap, so output/ is never missing for
+    // longer than between two renames.
     let had_output = out_dir.exists();
     if had_output {
         fs::rename(out_dir, old).map_err(|e| Diagnostic::error(out_dir, format!("cannot move the previous output aside: {e}")))?;
@@ -71,9 +115,18 @@ fn swap_in(staging: &Path, out_dir: &Path, old: &Path) -> Result<(), Diagnostics
         return Err(Diagnostic::error(out_dir, format!("cannot move the new output in place: {e}")).into());
     }
     if had_output {
-        let _ = fs::remove_dir_all(old);
+        remove_tree(old);
     }
     Ok(())
+}
+
+/// Removes a folder, its subfolders in parallel (a large site has thousands of files).
+fn remove_tree(dir: &Path) {
+    let entries: Vec<PathBuf> = fs::read_dir(dir).map(|rd| rd.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    entries.par_iter().for_each(|p| {
+        let _ = if p.is_dir() { fs::remove_dir_all(p) } else { fs::remove_file(p) };
+    });
+    let _ = fs::remove_dir_all(dir);
 }
 
 /// Cleans up after a build that was killed: its staging folder is dropped, and if it died

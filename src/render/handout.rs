@@ -207,7 +207,7 @@ fn handout_html(cx: &RenderContext, day: &Day, lang: &str, version: Version) -> 
     c.insert("timetable", &timetable_context(cx, day, lang, &root));
     c.insert("materials", &day_materials(site, day, lang));
     c.insert("pdf_href", &cx.pdf.then(|| format!("{root}{}", handout_pdf_path(day.number, lang, version))));
-    Ok(OutputFile::bytes(path, render_template(cx, "handout.html", &c)?))
+    cx.page(path, render_template(cx, "handout.html", &c)?)
 }
 
 /// Trainer notes are Markdown too (without `:::` blocks).

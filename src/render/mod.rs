@@ -27,6 +27,22 @@ pub struct RenderContext<'a> {
     /// Lesson bodies rendered once for every page that shows them; absent, each page
     /// renders what it needs (watch mode's small rebuilds).
     pub bodies: Option<&'a Bodies>,
+    /// Where `dars build` writes pages as they are rendered; absent, pages stay in memory.
+    pub staging: Option<&'a crate::write::Staging>,
+}
+
+impl RenderContext<'_> {
+    /// A rendered HTML page: written at once when building, kept in memory otherwise.
+    pub fn page(&self, path: String, html: String) -> Result<OutputFile, Diagnostics> {
+        match self.staging {
+            Some(staging) => {
+                let links = crate::linkcheck::internal_targets(&html).into_iter().map(crate::linkcheck::decode_entities).collect();
+                staging.write(&path, html.as_bytes())?;
+                Ok(OutputFile { path, contents: Contents::Staged { links } })
+            }
+            None => Ok(OutputFile::bytes(path, html)),
+        }
+    }
 }
 
 /// Rendered blocks of each lesson body, by (lesson index, language), with links made for
@@ -71,6 +87,9 @@ pub enum Contents {
     Bytes(Vec<u8>),
     /// Copied from a source file at write time (fonts, images), never held in memory.
     CopyOf(PathBuf),
+    /// Already written to the staging folder; only its internal links are kept, for the
+    /// link check.
+    Staged { links: Vec<String> },
 }
 
 impl OutputFile {

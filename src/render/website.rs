@@ -63,6 +63,12 @@ pub fn render_template(cx: &RenderContext, template: &str, context: &Context) ->
 }
 
 pub fn render_page(cx: &RenderContext, page: Page, lang: &str) -> Result<OutputFile, Diagnostics> {
+    let (path, html) = page_html(cx, page, lang)?;
+    cx.page(path, html)
+}
+
+/// A page's path and HTML.
+fn page_html(cx: &RenderContext, page: Page, lang: &str) -> Result<(String, String), Diagnostics> {
     let site = cx.site;
     let path = page.path(site, lang);
     let root = root_prefix(&path);
@@ -92,8 +98,7 @@ pub fn render_page(cx: &RenderContext, page: Page, lang: &str) -> Result<OutputF
             context.insert(k, &v);
         }
     }
-    let html = render_template(cx, template, &context)?;
-    Ok(OutputFile::bytes(path, html))
+    Ok((path, render_template(cx, template, &context)?))
 }
 
 pub fn desc(site: &Site, lang: &str) -> String {
@@ -309,11 +314,8 @@ pub fn render_root(cx: &RenderContext) -> Result<Vec<OutputFile>, Diagnostics> {
     c.insert("default", &json!({ "code": default.code, "dir": default.dir(), "href": Page::Home.path(site, &default.code) }));
     c.insert("title", text(&site.title, &default.code, &default.code));
     let index = render_template(cx, "root.html", &c)?;
-    let not_found = render_page(cx, Page::NotFound, &default.code)?;
+    let (_, not_found) = page_html(cx, Page::NotFound, &default.code)?;
     // The root copy of the 404 page sits one level up: its links lose one `../`.
-    let root_404 = match not_found.contents {
-        crate::render::Contents::Bytes(b) => String::from_utf8_lossy(&b).replace("href=\"../", "href=\"").replace("src=\"../", "src=\""),
-        crate::render::Contents::CopyOf(_) => String::new(),
-    };
+    let root_404 = not_found.replace("href=\"../", "href=\"").replace("src=\"../", "src=\"");
     Ok(vec![OutputFile::bytes("index.html", index), OutputFile::bytes("404.html", root_404)])
 }
