@@ -176,7 +176,7 @@ fn normalize_newlines(s: &str) -> String {
 pub fn load_lesson(content_dir: &Path, rel: &str, languages: &[String]) -> Result<LessonFile, Diagnostic> {
     let path = content_dir.join(rel);
     let (slug, lang) = parse_file_name(rel).map_err(|m| Diagnostic::error(&path, m))?;
-    if !languages.is_empty() && !languages.iter().any(|l| *l == lang) {
+    if !languages.is_empty() && !languages.contains(&lang) {
         return Err(Diagnostic::error(
             &path,
             format!(

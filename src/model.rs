@@ -411,23 +411,24 @@ fn lesson_text(f: &LessonFile) -> LessonText {
 
 /// Two lessons may not share a place in a day, nor an address.
 fn check_unique_places(lessons: &[Lesson], files: &[LessonFile], diags: &mut Diagnostics) {
+    let by_path: HashMap<&PathBuf, &LessonFile> = files.iter().map(|f| (&f.path, f)).collect();
     let file_of = |l: &Lesson| {
         let t = l.translations.values().next().expect("a lesson has a translation");
-        files.iter().find(|f| f.path == t.path).expect("every lesson comes from a file")
+        by_path[&t.path]
     };
-    for (i, a) in lessons.iter().enumerate() {
-        for b in &lessons[..i] {
-            if a.day == b.day && a.order == b.order {
-                diags.push(file_of(a).error_at_key(
-                    "order",
-                    format!("day {} order {} is already taken by {}; give each lesson of a day its own order", a.day, a.order, file_of(b).path.display()),
-                ));
-            } else if a.day == b.day && a.slug == b.slug {
-                diags.push(Diagnostic::error(
-                    &file_of(a).path,
-                    format!("slug `{}` is already used on day {} by {}; rename one of the files", a.slug, a.day, file_of(b).path.display()),
-                ));
-            }
+    let mut places: HashMap<(u32, u32), &Lesson> = HashMap::new();
+    let mut addresses: HashMap<(u32, &str), &Lesson> = HashMap::new();
+    for a in lessons {
+        if let Some(b) = places.insert((a.day, a.order), a) {
+            diags.push(file_of(a).error_at_key(
+                "order",
+                format!("day {} order {} is already taken by {}; give each lesson of a day its own order", a.day, a.order, file_of(b).path.display()),
+            ));
+        } else if let Some(b) = addresses.insert((a.day, &a.slug), a) {
+            diags.push(Diagnostic::error(
+                &file_of(a).path,
+                format!("slug `{}` is already used on day {} by {}; rename one of the files", a.slug, a.day, file_of(b).path.display()),
+            ));
         }
     }
 }

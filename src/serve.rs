@@ -309,10 +309,8 @@ fn respond(request: Request, status: u16, content_type: &str, body: Vec<u8>, hea
     if let Ok(h) = Header::from_bytes("Cache-Control", "no-store") {
         response.add_header(h);
     }
-    if head_only {
-        if let Ok(h) = Header::from_bytes("Content-Length", body.len().to_string()) {
-            response.add_header(h);
-        }
+    if head_only && let Ok(h) = Header::from_bytes("Content-Length", body.len().to_string()) {
+        response.add_header(h);
     }
     let _ = request.respond(response);
 }

@@ -32,7 +32,7 @@ fn bom_crlf_tabs_long_lines_and_empty_bodies_build() {
     fs::write(day2.join("03-long.fr.md"), lesson("Très longue ligne", 3, &long)).unwrap();
     fs::write(day2.join("03-long.ar.md"), lesson("سطر طويل", 3, &"كلمة ".repeat(50_000))).unwrap();
     fs::write(day2.join("04-vide.fr.md"), lesson("Sans contenu", 4, "")).unwrap();
-    fs::write(day2.join("04-vide.ar.md"), lesson("بلا محتوى", 4, "").trim_end().to_string()).unwrap();
+    fs::write(day2.join("04-vide.ar.md"), lesson("بلا محتوى", 4, "").trim_end()).unwrap();
     let out = dir.path().join("output");
     let result = build_with_binary(&content, &out);
     assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));

@@ -148,6 +148,19 @@ fn lesson_times(site: &Site, day: &Day, index: usize) -> (Value, Value) {
     }
 }
 
+/// What both handout formats show of a lesson before its content.
+fn lesson_entry(cx: &RenderContext, day: &Day, index: usize, lang: &str) -> Value {
+    let lesson = &cx.site.lessons[index];
+    let t = &lesson.translations[lang];
+    let (start, end) = lesson_times(cx.site, day, index);
+    json!({
+        "title": t.title, "summary": t.summary, "order": lesson.order,
+        "objectives": t.objectives, "materials": t.materials,
+        "duration": format_duration(lesson.duration_minutes, lang, &cx.theme.strings[lang]),
+        "start": start, "end": end,
+    })
+}
+
 /// Every material of the day's lessons, once each, in order of first use.
 fn day_materials(site: &Site, day: &Day, lang: &str) -> Vec<String> {
     let mut all: Vec<String> = Vec::new();
@@ -170,7 +183,6 @@ fn handout_html(cx: &RenderContext, day: &Day, lang: &str, version: Version) -> 
     let page = Page::Handout(day.number, version);
     let path = page.path(site, lang);
     let root = root_prefix(&path);
-    let strings = &cx.theme.strings[lang];
     let mut diags = Diagnostics::new();
     let mut lessons = Vec::new();
     for &i in &day.lessons {
@@ -187,13 +199,10 @@ fn handout_html(cx: &RenderContext, day: &Day, lang: &str, version: Version) -> 
             (Some(n), Version::Trainer) => notes_html(cx, n, &t.path, &t.rel, &root).map_err(|d| diags.extend(d)).ok(),
             _ => None,
         };
-        let (start, end) = lesson_times(site, day, i);
-        lessons.push(json!({
-            "title": t.title, "summary": t.summary, "order": lesson.order,
-            "objectives": t.objectives, "materials": t.materials,
-            "duration": format_duration(lesson.duration_minutes, lang, strings),
-            "start": start, "end": end, "body": body, "notes": notes,
-        }));
+        let mut entry = lesson_entry(cx, day, i, lang);
+        entry["body"] = json!(body);
+        entry["notes"] = json!(notes);
+        lessons.push(entry);
     }
     if diags.has_errors() {
         return Err(diags);
@@ -256,14 +265,10 @@ fn handout_document(cx: &RenderContext, template: &HandoutTemplate, day: &Day, l
             }
             None => false,
         };
-        let (start, end) = lesson_times(site, day, i);
-        lessons.push(json!({
-            "title": t.title, "summary": t.summary, "order": lesson.order,
-            "objectives": t.objectives, "materials": t.materials,
-            "duration": format_duration(lesson.duration_minutes, lang, strings),
-            "start": start, "end": end,
-            "source": source, "notes": if has_notes { json!(notes_source) } else { Value::Null },
-        }));
+        let mut entry = lesson_entry(cx, day, i, lang);
+        entry["source"] = json!(source);
+        entry["notes"] = if has_notes { json!(notes_source) } else { Value::Null };
+        lessons.push(entry);
     }
     if diags.has_errors() {
         return Err(diags);
