@@ -65,6 +65,16 @@ pub fn serve(session: Session, options: ServeOptions) -> Result<(), String> {
     let dirs: Vec<PathBuf> = watched_dirs(&session.opts).into_iter().map(PathBuf::from).collect();
     let shared = Arc::new(Shared { session: RwLock::new(session), errors: RwLock::new(Diagnostics::new()), clients: Mutex::new(Vec::new()), follow: options.follow });
 
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = Arc::clone(&stop);
+        let server = Arc::clone(&server);
+        ctrlc::set_handler(move || {
+            stop.store(true, Ordering::SeqCst);
+            server.unblock();
+        })
+        .map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
+    }
     rebuild(&shared, None);
     println!("serving on http://{local}/ (Ctrl-C stops)");
 
@@ -84,16 +94,6 @@ pub fn serve(session: Session, options: ServeOptions) -> Result<(), String> {
     let watcher_shared = Arc::clone(&shared);
     std::thread::spawn(move || watch_loop(&watcher_shared, &rx));
 
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = Arc::clone(&stop);
-        let server = Arc::clone(&server);
-        ctrlc::set_handler(move || {
-            stop.store(true, Ordering::SeqCst);
-            server.unblock();
-        })
-        .map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
-    }
     for request in server.incoming_requests() {
         if stop.load(Ordering::SeqCst) {
             break;

@@ -201,3 +201,19 @@ fn open_tabs_are_told_to_reload_the_edited_page() {
     read_until("event: reload", &mut seen);
     read_until("/ar/day-1/first/index.html", &mut seen);
 }
+
+#[test]
+fn ctrl_c_stops_the_server_cleanly() {
+    let mut server = start();
+    // SAFETY: sends SIGINT to the child we started.
+    assert_eq!(unsafe { libc::kill(server.child.id() as libc::pid_t, libc::SIGINT) }, 0);
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "dars serve did not stop on Ctrl-C");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+}
