@@ -20,6 +20,8 @@ pub struct BuildOptions {
     pub output_dir: PathBuf,
     /// Typeset the handout PDFs (and their zip); without, handouts are HTML only.
     pub pdf: bool,
+    /// Build even when output/ was made from the same inputs.
+    pub force: bool,
 }
 
 impl BuildOptions {
@@ -27,7 +29,7 @@ impl BuildOptions {
     pub fn in_project(root: &Path) -> Self {
         // `content/…` rather than `./content/…` in messages when run from the project.
         let at = |p: &str| if root == Path::new(".") { PathBuf::from(p) } else { root.join(p) };
-        Self { content_dir: at("content"), theme_dir: at("themes/default"), output_dir: at("output"), pdf: true }
+        Self { content_dir: at("content"), theme_dir: at("themes/default"), output_dir: at("output"), pdf: true, force: false }
     }
 }
 
@@ -42,6 +44,8 @@ pub struct BuildReport {
     pub renderers: Vec<(&'static str, Duration)>,
     /// What the checks found that does not stop a build.
     pub warnings: Diagnostics,
+    /// Nothing was built: output/ was already made from the same inputs.
+    pub up_to_date: bool,
 }
 
 impl BuildReport {
@@ -96,6 +100,15 @@ impl Builder {
     /// Loads and checks content and theme, renders every output, and publishes it.
     pub fn build(&self, opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
         let mut report = BuildReport::default();
+        let start = Instant::now();
+        crate::write::recover(&opts.output_dir);
+        let inputs = crate::cache::inputs_hash(opts);
+        if !opts.force && inputs.as_deref().is_some_and(|h| crate::cache::up_to_date(&opts.output_dir, h)) {
+            report.stages.push(("compare inputs", start.elapsed()));
+            report.up_to_date = true;
+            return Ok(report);
+        }
+        report.stages.push(("hash inputs", start.elapsed()));
         let (site, theme) = timed(&mut report, "load", || self.load(opts))?;
         // Pages go to the staging folder as they are rendered; it replaces output/ only
         // once everything succeeded (dropped on error, it is removed).
@@ -103,7 +116,10 @@ impl Builder {
         let rendered = timed(&mut report, "render", || self.render_into(&site, &theme, opts.pdf, Some(&staging)))?;
         report.renderers = rendered.times;
         report.warnings = rendered.warnings;
-        let files = rendered.files;
+        let mut files = rendered.files;
+        if let Some(hash) = inputs {
+            files.push(OutputFile::bytes(crate::cache::STAMP, hash));
+        }
         timed(&mut report, "write", || staging.finish(&files))?;
         report.pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
         report.files = files.len();

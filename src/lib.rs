@@ -5,6 +5,7 @@
 //! templates; one [`render::Renderer`] per output) → [`write`] (atomic publish).
 
 pub mod build;
+pub mod cache;
 pub mod calendar;
 pub mod check;
 pub mod corpus;

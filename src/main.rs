@@ -81,6 +81,9 @@ struct SiteArgs {
     /// Make the handouts as HTML only, without typesetting PDFs (faster).
     #[arg(long)]
     no_pdf: bool,
+    /// Build even if output/ was made from exactly the same files.
+    #[arg(long)]
+    force: bool,
 }
 
 impl SiteArgs {
@@ -96,6 +99,7 @@ impl SiteArgs {
             opts.output_dir = o;
         }
         opts.pdf = !self.no_pdf;
+        opts.force = self.force;
         opts
     }
 }
@@ -153,6 +157,10 @@ fn check(opts: &dars::BuildOptions, strict: bool) -> ExitCode {
 fn build(opts: &dars::BuildOptions) -> ExitCode {
     let builder = dars::Builder::new();
     match builder.build(opts) {
+        Ok(report) if report.up_to_date => {
+            println!("{} is up to date: nothing changed since it was built ({:.0?}; --force builds anyway)", opts.output_dir.display(), report.total());
+            ExitCode::SUCCESS
+        }
         Ok(report) => {
             for w in &report.warnings.0 {
                 eprintln!("{w}");

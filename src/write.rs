@@ -129,6 +129,17 @@ fn remove_tree(dir: &Path) {
     let _ = fs::remove_dir_all(dir);
 }
 
+/// Cleans up what killed builds left beside `out_dir` (also when nothing is to be built).
+pub fn recover(out_dir: &Path) {
+    let parent = match out_dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if let Some(name) = out_dir.file_name().and_then(|n| n.to_str()) {
+        recover_interrupted(&parent, name, out_dir);
+    }
+}
+
 /// Cleans up after a build that was killed: its staging folder is dropped, and if it died
 /// between the two renames, the previous output is put back.
 fn recover_interrupted(parent: &Path, name: &str, out_dir: &Path) {

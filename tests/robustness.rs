@@ -56,7 +56,8 @@ fn arabic_file_names_and_punctuation_make_safe_stable_addresses() {
     assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
     assert!(out.join("ar/day-2/ما-هو-الحاسوب-نسخة-2/index.html").is_file());
     assert!(out.join("fr/day-2/drôle-de-nom/index.html").is_file());
-    for f in files_below(&out) {
+    // `.dars-inputs` is dars's own record of what the site was built from.
+    for f in files_below(&out).into_iter().filter(|f| f != ".dars-inputs") {
         assert!(!f.split('/').any(|p| p == ".." || p.starts_with('.')), "unsafe output path {f}");
     }
     assert!(files_below(dir.path()).iter().all(|f| f.starts_with("content/") || f.starts_with("output/")), "nothing written outside output/");
@@ -122,4 +123,47 @@ fn a_build_killed_while_writing_leaves_the_previous_site() {
     assert!(build_with_binary(&small, &out).status.success());
     let left: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().to_string()).filter(|n| n.starts_with("output.")).collect();
     assert!(left.is_empty(), "leftovers: {left:?}");
+}
+
+/// A second build with nothing changed does nothing; any change of input builds again.
+#[test]
+fn unchanged_inputs_are_not_rebuilt_and_every_kind_of_change_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    copy_tree(&project_root().join("tests/fixtures/minimal/content"), &root.join("content"));
+    copy_tree(&theme_dir(), &root.join("themes/default"));
+    let build = || {
+        let out = dars(&["build", "--no-pdf", "--root", root.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    assert!(build().starts_with("built "));
+    assert!(build().contains("is up to date"), "nothing changed");
+    let page = || fs::read_to_string(root.join("output/fr/day-1/first/index.html")).unwrap_or_default();
+
+    let lesson = root.join("content/day-1/01-first.fr.md");
+    fs::write(&lesson, fs::read_to_string(&lesson).unwrap().replace("Première leçon", "Leçon changée")).unwrap();
+    assert!(build().starts_with("built "), "an edited lesson builds");
+    assert!(page().contains("Leçon changée"));
+
+    fs::write(root.join("content/day-1/extra.txt"), "x").unwrap();
+    assert!(build().starts_with("built "), "a new file builds");
+    assert!(root.join("output/media/day-1/extra.txt").is_file());
+    fs::remove_file(root.join("content/day-1/extra.txt")).unwrap();
+    assert!(build().starts_with("built "), "a deleted file builds");
+    assert!(!root.join("output/media/day-1/extra.txt").exists());
+
+    let css = root.join("themes/default/static/style.css");
+    fs::write(&css, fs::read_to_string(&css).unwrap() + "\n/* changed */\n").unwrap();
+    assert!(build().starts_with("built "), "a theme change builds");
+    assert!(fs::read_to_string(root.join("output/static/style.css")).unwrap().contains("/* changed */"));
+
+    let programme = root.join("content/programme.yaml");
+    fs::write(&programme, fs::read_to_string(&programme).unwrap().replace("Programme d'essai", "Programme renommé")).unwrap();
+    assert!(build().starts_with("built "), "a programme change builds");
+    assert!(page().contains("Programme renommé"));
+    assert!(build().contains("is up to date"));
+
+    let forced = dars(&["build", "--no-pdf", "--force", "--root", root.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&forced.stdout).starts_with("built "), "--force builds anyway");
 }
