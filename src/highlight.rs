@@ -43,10 +43,6 @@ impl Highlighter {
         }
         generator.finalize()
     }
-
-    pub fn knows(&self, lang: &str) -> bool {
-        self.syntaxes.find_syntax_by_token(lang).is_some()
-    }
 }
 
 impl Default for Highlighter {

@@ -62,10 +62,6 @@ impl Session {
         self.state.is_some()
     }
 
-    pub fn file_count(&self) -> usize {
-        self.state.as_ref().map_or(0, |s| s.files.len())
-    }
-
     /// Rebuilds everything.
     pub fn full(&mut self) -> Result<Update, Diagnostics> {
         let start = Instant::now();

@@ -41,10 +41,6 @@ impl Typesetter {
         diags.into_result(Typesetter { library: LazyHash::new(Library::builder().build()), book, fonts })
     }
 
-    pub fn font_count(&self) -> usize {
-        self.fonts.len()
-    }
-
     /// Typesets `doc` into a PDF.
     pub fn pdf(&self, doc: &Document) -> Result<Vec<u8>, Diagnostics> {
         let world = DocumentWorld { typesetter: self, doc };
