@@ -10,11 +10,12 @@
 //! and `chromium`; `DARS_CHROMEDRIVER` / `DARS_CHROMIUM` override), and poppler-utils
 //! (`pdftotext`, `pdfinfo`). A missing one fails the tests: it does not skip them.
 
+#[allow(dead_code)]
+mod common;
 #[path = "browser/support.rs"]
 mod support;
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use fantoccini::wd::PrintConfiguration;
 use serde_json::{Value, json};
@@ -307,21 +308,7 @@ async fn nothing_scrolls_sideways_on_a_360px_phone_and_the_navigation_stays_visi
 // ---------------------------------------------------------------------------------------
 
 fn tool(name: &str, args: &[&str]) -> String {
-    let out = Command::new(name).args(args).output().unwrap_or_else(|e| panic!("{name} is needed (Debian's poppler-utils): {e}"));
-    assert!(out.status.success(), "{name} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Letters and digits only, lowercased, runs of one letter collapsed, Arabic vowel marks
-/// dropped: what survives PDF text extraction of either script in the same order.
-fn skeleton(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars().filter(|c| c.is_alphanumeric() && !matches!(c, '\u{064B}'..='\u{065F}' | '\u{0670}')).flat_map(char::to_lowercase) {
-        if !out.ends_with(c) {
-            out.push(c);
-        }
-    }
-    out
+    common::poppler(name, args)
 }
 
 /// Prints the current page as the browser does (A4, print media) and returns the PDF's
@@ -378,10 +365,10 @@ async fn printed_handouts_have_no_navigation_and_each_lesson_starts_a_page() {
             assert!((min..=max).contains(&count), "{path}: printed on {count} pages, expected between {min} and {max}");
 
             // Each lesson begins at the top of a page of its own, after the cover.
-            let page_skeletons: Vec<String> = pages.iter().map(|p| skeleton(p)).collect();
+            let page_skeletons: Vec<String> = pages.iter().map(|p| common::skeleton(p)).collect();
             let mut previous = 0;
             for (kicker, title) in &lessons {
-                let (k, t) = (skeleton(kicker), skeleton(title));
+                let (k, t) = (common::skeleton(kicker), common::skeleton(title));
                 // Its first page: after the previous lesson's, with nothing before the title
                 // but the kicker ("Jour 3 · Leçon 1") and a few characters of slack.
                 let starts = |i: &usize| page_skeletons[*i].find(&t).is_some_and(|at| at <= k.len() + 12);

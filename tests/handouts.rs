@@ -32,27 +32,11 @@ fn fixture() -> PathBuf {
 }
 
 fn run(tool: &str, args: &[&str]) -> String {
-    let out = Command::new(tool).args(args).output().unwrap_or_else(|e| panic!("{tool} is needed (poppler-utils): {e}"));
-    assert!(out.status.success(), "{tool} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+    poppler(tool, args)
 }
 
 fn pdf_text(pdf: &Path) -> String {
     run("pdftotext", &[pdf.to_str().unwrap(), "-"])
-}
-
-/// A text reduced to what survives PDF text extraction: letters and digits only (bidi
-/// controls, punctuation that right-to-left reordering moves around, spacing and Arabic
-/// vowel marks dropped), lowercased, with runs of one letter collapsed (pdftotext repeats
-/// the letter under a shadda).
-fn skeleton(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars().filter(|c| c.is_alphanumeric() && !matches!(c, '\u{064B}'..='\u{065F}' | '\u{0670}')).flat_map(char::to_lowercase) {
-        if !out.ends_with(c) {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// (day, lang) → lesson titles, from the sources.

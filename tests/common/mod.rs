@@ -94,3 +94,24 @@ pub fn html_tag(html: &str) -> &str {
     let start = html.find("<html").expect("page has <html>");
     &html[start..start + html[start..].find('>').unwrap() + 1]
 }
+
+/// Runs a poppler tool (pdftotext, pdffonts, pdfinfo, pdfimages) and returns its output.
+pub fn poppler(tool: &str, args: &[&str]) -> String {
+    let out = Command::new(tool).args(args).output().unwrap_or_else(|e| panic!("{tool} is needed (Debian's poppler-utils): {e}"));
+    assert!(out.status.success(), "{tool} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A text reduced to what survives PDF text extraction: letters and digits only (bidi
+/// controls, punctuation that right-to-left reordering moves around, spacing and Arabic
+/// vowel marks dropped), lowercased, with runs of one letter collapsed (pdftotext repeats
+/// the letter under a shadda).
+pub fn skeleton(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars().filter(|c| c.is_alphanumeric() && !matches!(c, '\u{064B}'..='\u{065F}' | '\u{0670}')).flat_map(char::to_lowercase) {
+        if !out.ends_with(c) {
+            out.push(c);
+        }
+    }
+    out
+}
