@@ -2,7 +2,7 @@
 //! re-renders only the pages it touches (a full rebuild when the theme or the programme
 //! changes). A failed rebuild leaves the last good site as it was.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -154,7 +154,8 @@ impl Session {
         let cx = RenderContext { site: &state.site, theme: &state.theme, highlighter: &self.builder.highlighter, pdf, bodies: None, staging: None };
         let out = rerender_handouts(&cx, state.kit.as_ref(), &state.files, &days)?;
         let mut files = state.files.clone();
-        crate::linkcheck::check_pages(out.iter(), &|p| files.contains_key(p) || out.iter().any(|f| f.path == p)).into_result(())?;
+        let fresh: HashSet<&str> = out.iter().map(|f| f.path.as_str()).collect();
+        crate::linkcheck::check_pages(out.iter(), &|p| files.contains_key(p) || fresh.contains(p)).into_result(())?;
         for f in out {
             files.insert(f.path, Arc::new(f.contents));
         }
@@ -186,13 +187,12 @@ fn rerender(builder: &Builder, state: &mut State, site: &Site, rels: &BTreeSet<S
             if let Some((i, _)) = site.by_source.get(rel) {
                 let (prev, next) = site.neighbours(*i);
                 for p in [Some(*i), prev, next].into_iter().flatten() {
-                    pages.insert(page_key(Page::Lesson(p)));
+                    pages.insert(Page::Lesson(p));
                 }
-                pages.insert(page_key(Page::Day(site.lessons[*i].day)));
+                pages.insert(Page::Day(site.lessons[*i].day));
             }
         }
-        pages.insert(page_key(Page::Home));
-        let pages: Vec<Page> = pages.into_iter().map(key_page).collect();
+        pages.insert(Page::Home);
         site.languages.iter().flat_map(|l| pages.iter().map(move |p| (*p, l.code.clone()))).collect()
     } else {
         site_pages(site).into_iter().filter(|p| p.is_website_page()).flat_map(|p| site.languages.iter().map(move |l| (p, l.code.clone()))).collect()
@@ -227,7 +227,8 @@ fn rerender(builder: &Builder, state: &mut State, site: &Site, rels: &BTreeSet<S
         let keep: BTreeSet<String> = site_pages(site).into_iter().flat_map(|p| site.languages.iter().map(move |l| p.path(site, &l.code))).collect();
         files.retain(|path, _| !path.ends_with(".html") || keep.contains(path) || !is_lesson_page(path));
     }
-    crate::linkcheck::check_pages(out.iter(), &|p| files.contains_key(p) || out.iter().any(|f| f.path == p)).into_result(())?;
+    let fresh: HashSet<&str> = out.iter().map(|f| f.path.as_str()).collect();
+    crate::linkcheck::check_pages(out.iter(), &|p| files.contains_key(p) || fresh.contains(p)).into_result(())?;
     for f in out {
         files.insert(f.path, Arc::new(f.contents));
     }
@@ -278,24 +279,6 @@ fn rerender_handouts(cx: &RenderContext, kit: Option<&HandoutKit>, files: &BTree
 /// `fr/day-1/slug/index.html`: a lesson page (three folders deep).
 fn is_lesson_page(path: &str) -> bool {
     path.matches('/').count() == 3 && path.ends_with("/index.html") && !path.contains("/handout/")
-}
-
-/// Pages as sortable keys, so each is rendered once.
-fn page_key(p: Page) -> (u8, u32) {
-    match p {
-        Page::Home => (0, 0),
-        Page::Day(n) => (1, n),
-        Page::Lesson(i) => (2, i as u32),
-        _ => (9, 0),
-    }
-}
-
-fn key_page(k: (u8, u32)) -> Page {
-    match k {
-        (0, _) => Page::Home,
-        (1, n) => Page::Day(n),
-        (_, i) => Page::Lesson(i as usize),
-    }
 }
 
 fn changed_paths(old: Option<&BTreeMap<String, Arc<Contents>>>, new: &BTreeMap<String, Arc<Contents>>) -> Vec<String> {

@@ -108,7 +108,7 @@ pub trait Renderer: Send + Sync {
 }
 
 /// A page that exists once per language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Page {
     Home,
     Day(u32),
@@ -122,7 +122,7 @@ pub enum Page {
     Handout(u32, Version),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Version {
     Learner,
     Trainer,
