@@ -79,7 +79,7 @@ impl Builder {
         let theme = Theme::load(&opts.theme_dir, &langs).map_err(|d| diags.extend(d)).ok();
         let site = match crate::load::load(&opts.content_dir) {
             Ok((loaded, load_diags)) => {
-                let (site, model_diags) = crate::model::build_partial(loaded, load_diags);
+                let (site, model_diags) = crate::model::build_partial(&loaded, load_diags);
                 diags.extend(model_diags);
                 Some(site)
             }
@@ -137,7 +137,7 @@ impl Builder {
         let (site, theme) = rayon::join(
             || {
                 let (loaded, diags) = crate::load::load(&opts.content_dir)?;
-                let site = crate::model::build(loaded.clone(), diags)?;
+                let site = crate::model::build(&loaded, diags)?;
                 Ok((loaded, site))
             },
             || Theme::load(&opts.theme_dir, &programme_languages(opts)),

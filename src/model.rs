@@ -165,14 +165,14 @@ pub fn text<'a>(l: &'a Localized, lang: &str, default: &str) -> &'a str {
 
 /// Builds the site from what was loaded; `diags` holds the load stage's findings so all
 /// errors of a build are reported together.
-pub fn build(loaded: Loaded, diags: Diagnostics) -> Result<Site, Diagnostics> {
+pub fn build(loaded: &Loaded, diags: Diagnostics) -> Result<Site, Diagnostics> {
     let (site, diags) = build_partial(loaded, diags);
     diags.into_result(site)
 }
 
 /// As `build`, but always gives the site made of the lessons without errors, so that
 /// `dars check` can go on looking for more mistakes.
-pub fn build_partial(loaded: Loaded, mut diags: Diagnostics) -> (Site, Diagnostics) {
+pub fn build_partial(loaded: &Loaded, mut diags: Diagnostics) -> (Site, Diagnostics) {
     let programme_path = loaded.content_dir.join(PROGRAMME_FILE);
     let centres_path = loaded.content_dir.join(CENTRES_FILE);
     let p = &loaded.programme;

@@ -130,14 +130,20 @@ impl Session {
                 diags.push(d);
             }
         }
-        self.pending = Some(loaded.clone());
-        let site = crate::model::build(loaded.clone(), diags)?;
         let state = self.state.as_mut().expect("checked above");
-        let update = rerender(&self.builder, state, &site, rels, self.opts.pdf)?;
-        state.site = site;
-        state.loaded = loaded;
-        self.pending = None;
-        Ok(Update { elapsed: start.elapsed(), ..update })
+        let result = crate::model::build(&loaded, diags).and_then(|site| Ok((rerender(&self.builder, state, &site, rels, self.opts.pdf)?, site)));
+        match result {
+            Ok((update, site)) => {
+                state.site = site;
+                state.loaded = loaded;
+                Ok(Update { elapsed: start.elapsed(), ..update })
+            }
+            Err(d) => {
+                // The next change starts from what is on disk now, errors included.
+                self.pending = Some(loaded);
+                Err(d)
+            }
+        }
     }
 
     /// Whether handouts still wait for the last change.
