@@ -54,21 +54,25 @@ fn main() {
         let content = tmp.path().join("content");
         dars::corpus::generate(&content, n, 20).expect("corpus written");
         let out = tmp.path().join("output");
-        let mut results = Vec::new();
-        for _ in 0..runs {
-            results.push(measure(Command::new(dars).args(["build", "--no-pdf", "--content"]).arg(&content).arg("--theme").arg(&theme).arg("--output").arg(&out)));
-        }
-        let pages: usize = results[0].report.split(" pages").next().and_then(|s| s.rsplit(' ').next()).and_then(|s| s.parse().ok()).unwrap_or(0);
-        let wall = median(results.iter().map(|r| r.wall).collect());
-        println!(
-            "{n} lessons per language: {pages} pages, wall {wall:.2?} (median of {runs}), {:.0} pages/s, user {:.2?}, sys {:.2?}, peak RSS {} MiB",
-            pages as f64 / wall.as_secs_f64(),
-            median(results.iter().map(|r| r.user).collect()),
-            median(results.iter().map(|r| r.sys).collect()),
-            median(results.iter().map(|r| r.max_rss_kib).collect()) / 1024,
-        );
-        let median_run = results.iter().min_by_key(|r| (r.wall.as_nanos() as i128 - wall.as_nanos() as i128).abs()).expect("runs");
-        println!("  stages of the median run: {}", median_run.report.split_once('(').map(|(_, s)| s.trim().trim_end_matches(')')).unwrap_or(""));
+        let build = |extra: &[&str]| {
+            let mut cmd = Command::new(dars);
+            cmd.args(["build", "--no-pdf"]).args(extra).arg("--content").arg(&content).arg("--theme").arg(&theme).arg("--output").arg(&out);
+            measure(&mut cmd)
+        };
+        // A first build: output/ does not exist (removing the previous one is not timed).
+        let first: Vec<Run> = (0..runs)
+            .map(|_| {
+                let _ = std::fs::remove_dir_all(&out);
+                build(&[])
+            })
+            .collect();
+        summarise(&format!("{n} lessons per language, first build"), &first);
+        // Everything rendered again over the previous output (what an author's build does
+        // after changing a template, minus the pages it finds unchanged).
+        let forced: Vec<Run> = (0..runs).map(|_| build(&["--force"])).collect();
+        summarise(&format!("{n} lessons per language, full rebuild (--force)"), &forced);
+        let unchanged: Vec<Run> = (0..runs).map(|_| build(&[])).collect();
+        summarise(&format!("{n} lessons per language, nothing changed"), &unchanged);
     }
 
     // PDFs apart: a generated site of 100 lessons per language, 20 a day.
@@ -88,6 +92,21 @@ fn main() {
         run.max_rss_kib / 1024,
         run.report.split_once('(').map(|(_, s)| s.trim().trim_end_matches(')')).unwrap_or("")
     );
+}
+
+fn summarise(what: &str, results: &[Run]) {
+    let pages: usize = results[0].report.split(" pages").next().and_then(|s| s.rsplit(' ').next()).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let wall = median(results.iter().map(|r| r.wall).collect());
+    let rate = if pages > 0 { format!("{pages} pages, {:.0} pages/s, ", pages as f64 / wall.as_secs_f64()) } else { String::new() };
+    println!(
+        "{what}: {rate}wall {wall:.2?} (median of {}), user {:.2?}, sys {:.2?}, peak RSS {} MiB",
+        results.len(),
+        median(results.iter().map(|r| r.user).collect()),
+        median(results.iter().map(|r| r.sys).collect()),
+        median(results.iter().map(|r| r.max_rss_kib).collect()) / 1024,
+    );
+    let median_run = results.iter().min_by_key(|r| (r.wall.as_nanos() as i128 - wall.as_nanos() as i128).abs()).expect("runs");
+    println!("  stages of the median run: {}", median_run.report.split_once('(').map(|(_, s)| s.trim().trim_end_matches(')')).unwrap_or(""));
 }
 
 fn walk_pdfs(dir: &Path) -> Vec<std::path::PathBuf> {

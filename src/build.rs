@@ -11,7 +11,7 @@ use crate::load::Loaded;
 use crate::model::Site;
 use crate::render::{OutputFile, RenderContext, Renderer, handout::Handouts, sitemap::Sitemap, website::Website};
 use crate::theme::Theme;
-use crate::write::Staging;
+use crate::write::{Discard, PageSink, Staging};
 
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -89,7 +89,8 @@ impl Builder {
             }
         };
         if let (Some(site), Some(theme)) = (site, theme) {
-            match self.render(&site, &theme, opts.pdf) {
+            // Pages are only needed for their links: none is kept in memory.
+            match self.render_into(&site, &theme, opts.pdf, Some(&Discard)) {
                 Ok(r) => diags.extend(r.warnings),
                 Err(d) => diags.extend(d),
             }
@@ -110,8 +111,8 @@ impl Builder {
         }
         report.stages.push(("hash inputs", start.elapsed()));
         let (site, theme) = timed(&mut report, "load", || self.load(opts))?;
-        // Pages go to the staging folder as they are rendered; it replaces output/ only
-        // once everything succeeded (dropped on error, it is removed).
+        // Pages are staged as they are rendered; output/ changes only once all succeeded
+        // (dropped on error, the staging folder is removed).
         let staging = Staging::begin(&opts.output_dir)?;
         let rendered = timed(&mut report, "render", || self.render_into(&site, &theme, opts.pdf, Some(&staging)))?;
         report.renderers = rendered.times;
@@ -163,29 +164,33 @@ impl Builder {
         self.render_into(site, theme, pdf, None)
     }
 
-    /// As `render`, writing pages into `staging` as they come (only their links are kept).
-    pub fn render_into(&self, site: &Site, theme: &Theme, pdf: bool, staging: Option<&Staging>) -> Result<Rendered, Diagnostics> {
+    /// As `render`, handing pages to `sink` as they come (only their links are kept).
+    pub fn render_into(&self, site: &Site, theme: &Theme, pdf: bool, sink: Option<&dyn PageSink>) -> Result<Rendered, Diagnostics> {
         let start = Instant::now();
-        let (bodies, mut diags) = crate::render::prerender_bodies(&RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: None, staging: None });
+        let (bodies, mut diags) = crate::render::prerender_bodies(&RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: None, sink: None });
         let bodies_time = start.elapsed();
         if diags.has_errors() {
             // The pages would only repeat these errors; the checks can still add theirs.
             diags.extend(crate::check::site_checks(site, &bodies));
             return Err(diags.sorted());
         }
-        let cx = RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: Some(&bodies), staging };
-        let results: Vec<(&'static str, Duration, Result<Vec<OutputFile>, Diagnostics>)> = self
-            .renderers
-            .par_iter()
-            .map(|r| {
-                let start = Instant::now();
-                let files = r.render(&cx);
-                (r.name(), start.elapsed(), files)
-            })
-            .collect();
+        let cx = RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: Some(&bodies), sink };
+        let (results, checks): (Vec<(&'static str, Duration, Result<Vec<OutputFile>, Diagnostics>)>, _) = rayon::join(
+            || {
+                self.renderers
+                    .par_iter()
+                    .map(|r| {
+                        let start = Instant::now();
+                        let files = r.render(&cx);
+                        (r.name(), start.elapsed(), files)
+                    })
+                    .collect()
+            },
+            || crate::check::site_checks(site, &bodies),
+        );
         let mut files = Vec::new();
         let mut times = vec![("markdown", bodies_time)];
-        diags.extend(crate::check::site_checks(site, &bodies));
+        diags.extend(checks);
         for (name, time, r) in results {
             times.push((name, time));
             match r {

@@ -31,12 +31,13 @@ const AR: &[&str] = &[
     "نتحقق دائمًا من المعلومة التي نجدها على الإنترنت من مصدر ثانٍ.",
 ];
 
+/// `{k}` becomes the lesson's number.
 const CODE: &[(&str, &str)] = &[
-    ("python", "def moyenne(notes):\n    total = 0\n    for n in notes:\n        total += n\n    return total / len(notes)\n\nprint(moyenne([12, 15, 9]))\n"),
-    ("javascript", "const fruits = [\"orange\", \"datte\", \"figue\"];\nfor (const f of fruits) {\n  console.log(f.toUpperCase());\n}\n"),
-    ("rust", "fn main() {\n    let n: u32 = (1..=10).sum();\n    println!(\"somme = {n}\");\n}\n"),
-    ("bash", "for f in *.txt; do\n  wc -l \"$f\"\ndone\n"),
-    ("html", "<ul>\n  <li>Entrée</li>\n  <li>Sortie</li>\n</ul>\n"),
+    ("python", "def moyenne(notes):\n    total = 0\n    for n in notes:\n        total += n\n    return total / len(notes)\n\nprint(moyenne([12, 15, {k}]))\n"),
+    ("javascript", "const fruits = [\"orange\", \"datte\", \"figue\", \"fruit-{k}\"];\nfor (const f of fruits) {\n  console.log(f.toUpperCase());\n}\n"),
+    ("rust", "fn main() {\n    let n: u32 = (1..={k}).sum();\n    println!(\"somme = {n}\");\n}\n"),
+    ("bash", "for f in lecon-{k}-*.txt; do\n  wc -l \"$f\"\ndone\n"),
+    ("html", "<ul>\n  <li>Entrée</li>\n  <li>Sortie {k}</li>\n</ul>\n"),
 ];
 
 /// A 2×2 PNG, the image every generated day refers to.
@@ -93,7 +94,9 @@ fn lesson(k: usize, day: usize, order: usize, lang: &str, prev: Option<(usize, u
     let pool = if fr { FR } else { AR };
     let sentence = |i: usize| pool[(k * 7 + i * 3) % pool.len()];
     let para = |i: usize| format!("{} {} {}", sentence(i), sentence(i + 1), sentence(i + 2));
+    // Each lesson has its own code (as real ones do), shared by its translations.
     let (code_lang, code) = CODE[k % CODE.len()];
+    let code = code.replace("{k}", &k.to_string());
     let mut s = String::new();
     let title = if fr { format!("Leçon {k} : notions et pratique") } else { format!("الدرس {k}: مفاهيم وتطبيق") };
     let _ = write!(

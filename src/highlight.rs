@@ -1,6 +1,9 @@
 //! Code highlighting with syntect, into CSS classes so one generated stylesheet serves
 //! every page. Syntaxes and the theme are loaded once per process.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use syntect::highlighting::ThemeSet;
 use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_style};
 use syntect::parsing::SyntaxSet;
@@ -45,6 +48,43 @@ impl Highlighter {
     }
 }
 
+/// Something that turns code into highlighted HTML.
+pub trait Highlight {
+    fn highlight(&self, code: &str, lang: &str) -> String;
+}
+
+impl Highlight for Highlighter {
+    fn highlight(&self, code: &str, lang: &str) -> String {
+        Highlighter::highlight(self, code, lang)
+    }
+}
+
+/// Highlights each distinct snippet once: the translations of a lesson share its code
+/// (code is not translated), and highlighting is the costliest part of rendering a body.
+/// Kept for one lesson at a time, so it never grows with the site.
+pub struct Memo<'a> {
+    highlighter: &'a Highlighter,
+    seen: RefCell<HashMap<(String, String), String>>,
+}
+
+impl<'a> Memo<'a> {
+    pub fn new(highlighter: &'a Highlighter) -> Self {
+        Memo { highlighter, seen: RefCell::default() }
+    }
+}
+
+impl Highlight for Memo<'_> {
+    fn highlight(&self, code: &str, lang: &str) -> String {
+        let key = (lang.to_string(), code.to_string());
+        if let Some(html) = self.seen.borrow().get(&key) {
+            return html.clone();
+        }
+        let html = self.highlighter.highlight(code, lang);
+        self.seen.borrow_mut().insert(key, html.clone());
+        html
+    }
+}
+
 impl Default for Highlighter {
     fn default() -> Self {
         Self::new()
@@ -78,5 +118,16 @@ mod tests {
         assert!(html.contains("&lt;hi&gt;"));
         assert_eq!(h.highlight("<x>", "nonesuch"), "&lt;x&gt;");
         assert!(h.css().contains(".hl-"));
+    }
+
+    #[test]
+    fn the_memo_gives_what_the_highlighter_gives() {
+        let h = Highlighter::new();
+        let memo = Memo::new(&h);
+        for _ in 0..2 {
+            assert_eq!(memo.highlight("x = 1\n", "python"), h.highlight("x = 1\n", "python"));
+            assert_eq!(memo.highlight("x = 1\n", "ruby"), h.highlight("x = 1\n", "ruby"));
+        }
+        assert_eq!(memo.seen.borrow().len(), 2, "same code in another language is another snippet");
     }
 }

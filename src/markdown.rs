@@ -10,7 +10,7 @@ use std::path::Path;
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use crate::error::{Diagnostic, Diagnostics};
-use crate::highlight::{Highlighter, escape_html};
+use crate::highlight::{Highlight, escape_html};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BlockKind {
@@ -199,7 +199,7 @@ pub struct BlockLabels<'a> {
 
 pub struct HtmlContext<'a> {
     pub file: &'a Path,
-    pub highlighter: &'a Highlighter,
+    pub highlighter: &'a dyn Highlight,
     /// Maps a link or image destination to its address in the output, or says what is wrong.
     pub resolve: &'a dyn Fn(&str) -> Result<String, String>,
     pub labels: BlockLabels<'a>,
@@ -344,7 +344,7 @@ fn resolve_or_report(dest: &str, ctx: &HtmlContext, line: usize, diags: &mut Dia
     }
 }
 
-pub fn code_block_html(code: &str, lang: &str, highlighter: &Highlighter) -> String {
+pub fn code_block_html(code: &str, lang: &str, highlighter: &dyn Highlight) -> String {
     let class = if lang.is_empty() { String::new() } else { format!(" class=\"language-{}\"", escape_html(lang)) };
     format!("<pre class=\"code\" dir=\"ltr\"><code{class}>{}</code></pre>\n", highlighter.highlight(code, lang))
 }
@@ -409,6 +409,7 @@ fn unique_id(base: String, seen: &mut HashSet<String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::highlight::Highlighter;
 
     fn ctx<'a>(h: &'a Highlighter, resolve: &'a dyn Fn(&str) -> Result<String, String>) -> HtmlContext<'a> {
         HtmlContext { file: Path::new("l.fr.md"), highlighter: h, resolve, labels: BlockLabels { exercise: "Exercice", solution: "Solution", trainer: "Formateur" } }

@@ -157,7 +157,7 @@ impl Session {
         let pdf = self.opts.pdf;
         let Some(state) = self.state.as_mut() else { return Ok(Update { kind: "nothing", changed: Vec::new(), follow: None, elapsed: Duration::ZERO }) };
         let days: Vec<u32> = std::mem::take(&mut state.stale_days).into_iter().collect();
-        let cx = RenderContext { site: &state.site, theme: &state.theme, highlighter: &self.builder.highlighter, pdf, bodies: None, staging: None };
+        let cx = RenderContext { site: &state.site, theme: &state.theme, highlighter: &self.builder.highlighter, pdf, bodies: None, sink: None };
         let out = rerender_handouts(&cx, state.kit.as_ref(), &state.files, &days)?;
         let mut files = state.files.clone();
         let fresh: HashSet<&str> = out.iter().map(|f| f.path.as_str()).collect();
@@ -177,7 +177,7 @@ fn shape(site: &Site) -> Vec<(u32, u32, &str)> {
 }
 
 fn rerender(builder: &Builder, state: &mut State, site: &Site, rels: &BTreeSet<String>, pdf: bool) -> Result<Update, Diagnostics> {
-    let cx = RenderContext { site, theme: &state.theme, highlighter: &builder.highlighter, pdf, bodies: None, staging: None };
+    let cx = RenderContext { site, theme: &state.theme, highlighter: &builder.highlighter, pdf, bodies: None, sink: None };
     let old = &state.site;
     // Days whose handouts change: the days the edited lessons were on, and are on now.
     let lesson_days = |s: &Site| -> Vec<u32> { rels.iter().filter_map(|r| s.by_source.get(r).map(|(i, _)| s.lessons[*i].day)).collect() };

@@ -1,63 +1,114 @@
-//! Stage 4, write: publish the rendered files atomically.
+//! Stage 4, write: publish the rendered files, all or none.
 //!
-//! Everything is written into a staging folder beside the output folder, which is swapped
-//! in only once complete: a failed or interrupted build leaves the previous site as it was.
+//! A build updates output/ in place rather than replacing it: a page whose bytes are
+//! already there is not written again, so a rebuild touches only what changed. (Writing a
+//! fresh tree and deleting the old one each time cost more than rendering on a large
+//! site: ext4 spends its time looking for free inodes among the thousands just freed.)
+//!
+//! Changed pages go to a staging folder beside output/ while the build runs; output/ is
+//! not touched until every page rendered and every check passed. Then a journal of the
+//! moves and deletions is written, and applied: each page is replaced by a rename, whole.
+//! A build killed before the journal leaves output/ as it was (the next build drops the
+//! staging folder); killed while applying it, the next build finishes the journal first.
 
+use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
+use walkdir::WalkDir;
 
 use crate::error::{Diagnostic, Diagnostics};
 use crate::render::{Contents, OutputFile};
+
+/// Where rendered pages go as they are made, so a large site is never held in memory.
+pub trait PageSink: Sync {
+    fn put(&self, path: &str, bytes: &[u8]) -> Result<(), Diagnostic>;
+}
+
+/// Takes pages and keeps nothing: `dars check` renders every page for its links only.
+pub struct Discard;
+
+impl PageSink for Discard {
+    fn put(&self, path: &str, _bytes: &[u8]) -> Result<(), Diagnostic> {
+        if is_safe_relative(path) { Ok(()) } else { Err(outside(path)) }
+    }
+}
 
 pub fn publish(out_dir: &Path, files: &[OutputFile]) -> Result<(), Diagnostics> {
     Staging::begin(out_dir)?.finish(files)
 }
 
-/// The folder a build writes into, beside the output folder. Pages can be written as soon
-/// as they are rendered (so a large site is never held in memory whole); `finish` writes
-/// the rest and swaps it in; dropped unfinished, it is removed and output/ is untouched.
+/// The changes of one build, waiting beside the output folder; dropped unfinished, they
+/// are removed and output/ is untouched.
 pub struct Staging {
     dir: PathBuf,
     out_dir: PathBuf,
-    old: PathBuf,
+    next: AtomicUsize,
+    /// Staged file number → its path below output/.
+    moves: Mutex<Vec<(usize, String)>>,
     done: bool,
 }
 
+const JOURNAL: &str = "journal";
+
 impl Staging {
     pub fn begin(out_dir: &Path) -> Result<Staging, Diagnostics> {
-        let parent = match out_dir.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = out_dir.file_name().and_then(|n| n.to_str()).ok_or_else(|| Diagnostic::error(out_dir, "output folder needs a name"))?;
+        let (parent, name) = parent_and_name(out_dir)?;
         fs::create_dir_all(&parent).map_err(|e| Diagnostic::error(&parent, format!("cannot create folder: {e}")))?;
-        recover_interrupted(&parent, name, out_dir);
-        let pid = std::process::id();
-        let dir = parent.join(format!("{name}.staging-{pid}"));
+        recover_interrupted(&parent, &name, out_dir);
+        let dir = parent.join(format!("{name}.staging-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).map_err(|e| Diagnostic::error(&dir, format!("cannot create folder: {e}")))?;
-        Ok(Staging { dir, out_dir: out_dir.to_path_buf(), old: parent.join(format!("{name}.old-{pid}")), done: false })
+        Ok(Staging { dir, out_dir: out_dir.to_path_buf(), next: AtomicUsize::new(0), moves: Mutex::new(Vec::new()), done: false })
     }
 
-    /// Writes one file now.
-    pub fn write(&self, path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
+    /// Stages one file, unless output/ already holds exactly these bytes.
+    fn stage(&self, path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
         if !is_safe_relative(path) {
-            return Err(Diagnostic::error(path, "refusing to write outside the output folder"));
+            return Err(outside(path));
         }
-        let dest = self.dir.join(path);
-        if let Some(parent) = dest.parent() {
-            fs::create_dir_all(parent).map_err(|e| Diagnostic::error(parent, format!("cannot create folder: {e}")))?;
+        if same_bytes(&self.out_dir.join(path), bytes) {
+            return Ok(());
         }
-        fs::write(&dest, bytes).map_err(|e| Diagnostic::error(&dest, format!("cannot write: {e}")))
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let dest = self.dir.join(n.to_string());
+        fs::write(&dest, bytes).map_err(|e| Diagnostic::error(&dest, format!("cannot write: {e}")))?;
+        self.moves.lock().unwrap_or_else(|p| p.into_inner()).push((n, path.to_string()));
+        Ok(())
     }
 
-    /// Writes the files not written yet and puts the new site in place of the old one.
+    /// Stages the files not written yet, then applies every change to output/: changed
+    /// files moved in, files of the previous build that this one did not make removed.
     pub fn finish(mut self, files: &[OutputFile]) -> Result<(), Diagnostics> {
-        write_all(&self.dir, files)?;
+        let errors: Vec<Diagnostic> = files.par_iter().filter_map(|f| self.stage_file(f).err()).collect();
+        Diagnostics(errors).into_result(())?;
+        let keep: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        let stale = stale_files(&self.out_dir, &keep);
+        let moves = std::mem::take(&mut *self.moves.lock().unwrap_or_else(|p| p.into_inner()));
+        write_journal(&self.dir, &moves, &stale)?;
+        // From here on the change is decided: a build killed now is finished by the next one.
         self.done = true;
-        swap_in(&self.dir, &self.out_dir, &self.old)
+        apply_journal(&self.dir, &self.out_dir)
+    }
+
+    fn stage_file(&self, file: &OutputFile) -> Result<(), Diagnostic> {
+        match &file.contents {
+            Contents::Bytes(b) => self.stage(&file.path, b),
+            Contents::CopyOf(src) => {
+                let bytes = fs::read(src).map_err(|e| Diagnostic::error(src, format!("cannot copy to the output: {e}")))?;
+                self.stage(&file.path, &bytes)
+            }
+            Contents::Staged { .. } => Ok(()),
+        }
+    }
+}
+
+impl PageSink for Staging {
+    fn put(&self, path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
+        self.stage(path, bytes)
     }
 }
 
@@ -69,28 +120,137 @@ impl Drop for Staging {
     }
 }
 
-fn write_all(staging: &Path, files: &[OutputFile]) -> Result<(), Diagnostics> {
-    let files: Vec<&OutputFile> = files.iter().filter(|f| !matches!(f.contents, Contents::Staged { .. })).collect();
-    let mut dirs: Vec<PathBuf> = files.iter().filter_map(|f| Path::new(&f.path).parent().map(|p| staging.join(p))).collect();
-    dirs.sort();
-    dirs.dedup();
-    fs::create_dir_all(staging).map_err(|e| Diagnostic::error(staging, format!("cannot create folder: {e}")))?;
-    for d in &dirs {
-        fs::create_dir_all(d).map_err(|e| Diagnostic::error(d, format!("cannot create folder: {e}")))?;
-    }
-    let errors: Vec<Diagnostic> = files.par_iter().filter_map(|f| write_one(staging, f).err()).collect();
-    Diagnostics(errors).into_result(())
+fn outside(path: &str) -> Diagnostic {
+    Diagnostic::error(path, "refusing to write outside the output folder")
 }
 
-fn write_one(staging: &Path, file: &OutputFile) -> Result<(), Diagnostic> {
-    if !is_safe_relative(&file.path) {
-        return Err(Diagnostic::error(&file.path, "refusing to write outside the output folder"));
+fn parent_and_name(out_dir: &Path) -> Result<(PathBuf, String), Diagnostic> {
+    let parent = match out_dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = out_dir.file_name().and_then(|n| n.to_str()).ok_or_else(|| Diagnostic::error(out_dir, "output folder needs a name"))?;
+    Ok((parent, name.to_string()))
+}
+
+/// Whether `path` is a file holding exactly `bytes` (its size is looked at first).
+fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
+    use std::io::Read;
+    let Ok(mut file) = fs::File::open(path) else { return false };
+    if !file.metadata().is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64) {
+        return false;
     }
-    let dest = staging.join(&file.path);
-    match &file.contents {
-        Contents::Bytes(b) => fs::write(&dest, b).map_err(|e| Diagnostic::error(&dest, format!("cannot write: {e}"))),
-        Contents::CopyOf(src) => fs::copy(src, &dest).map(|_| ()).map_err(|e| Diagnostic::error(src, format!("cannot copy to the output: {e}"))),
-        Contents::Staged { .. } => Ok(()),
+    let mut existing = Vec::with_capacity(bytes.len());
+    file.read_to_end(&mut existing).is_ok() && existing == bytes
+}
+
+/// Files (and links) below `out_dir` that are not in `keep`.
+fn stale_files(out_dir: &Path, keep: &HashSet<&str>) -> Vec<String> {
+    WalkDir::new(out_dir)
+        .min_depth(1)
+        .into_iter()
+        .flatten()
+        .filter(|e| !e.file_type().is_dir())
+        .filter_map(|e| e.path().strip_prefix(out_dir).ok().and_then(|p| p.to_str()).map(|p| p.replace(std::path::MAIN_SEPARATOR, "/")))
+        .filter(|p| !keep.contains(p.as_str()))
+        .collect()
+}
+
+/// The journal: `M <number> <path>` moves a staged file in, `D <path>` deletes one.
+/// Written under another name and renamed, so a journal that exists is complete.
+fn write_journal(staging: &Path, moves: &[(usize, String)], stale: &[String]) -> Result<(), Diagnostic> {
+    let mut text = String::new();
+    for p in stale {
+        text.push_str(&format!("D {p}\n"));
+    }
+    for (n, p) in moves {
+        text.push_str(&format!("M {n} {p}\n"));
+    }
+    let partial = staging.join("journal.partial");
+    fs::write(&partial, text).map_err(|e| Diagnostic::error(&partial, format!("cannot write: {e}")))?;
+    fs::rename(&partial, staging.join(JOURNAL)).map_err(|e| Diagnostic::error(staging, format!("cannot write the journal: {e}")))
+}
+
+/// Applies a staging folder's journal to `out_dir`, then removes the staging folder.
+/// Idempotent: a move already made is skipped, a file already deleted is fine.
+fn apply_journal(staging: &Path, out_dir: &Path) -> Result<(), Diagnostics> {
+    let journal = fs::read_to_string(staging.join(JOURNAL)).map_err(|e| Diagnostic::error(staging, format!("cannot read the journal: {e}")))?;
+    let mut deletions = Vec::new();
+    let mut moves = Vec::new();
+    for line in journal.lines() {
+        match line.split_once(' ') {
+            Some(("D", path)) if is_safe_relative(path) => deletions.push(path),
+            Some(("M", rest)) => {
+                if let Some((n, path)) = rest.split_once(' ').filter(|(n, p)| n.parse::<usize>().is_ok() && is_safe_relative(p)) {
+                    moves.push((n, path));
+                }
+            }
+            _ => {}
+        }
+    }
+    // The record of what output/ was built from goes first and comes back last, so an
+    // output/ changed halfway never claims to be up to date.
+    let (stamp, moves): (Vec<_>, Vec<_>) = moves.into_iter().partition(|(_, p)| *p == crate::cache::STAMP);
+    if !stamp.is_empty() {
+        let _ = fs::remove_file(out_dir.join(crate::cache::STAMP));
+    }
+    // Deletions first: a stale file may stand where a new folder goes, and the reverse.
+    deletions.par_iter().for_each(|p| remove_file_and_empty_parents(out_dir, p));
+    fs::create_dir_all(out_dir).map_err(|e| Diagnostic::error(out_dir, format!("cannot create folder: {e}")))?;
+    let mut dirs: Vec<PathBuf> = moves.iter().filter_map(|(_, p)| Path::new(p).parent().map(|d| out_dir.join(d))).collect();
+    dirs.sort();
+    dirs.dedup();
+    for d in &dirs {
+        make_dir(d)?;
+    }
+    let errors: Vec<Diagnostic> = moves.par_iter().filter_map(|&(n, path)| move_in(&staging.join(n), &out_dir.join(path)).err()).collect();
+    Diagnostics(errors).into_result(())?;
+    for (n, path) in stamp {
+        move_in(&staging.join(n), &out_dir.join(path))?;
+    }
+    let _ = fs::remove_dir_all(staging);
+    Ok(())
+}
+
+/// Creates a folder and its parents; a file of the previous site standing in the way (a
+/// page that became a folder) is removed.
+fn make_dir(dir: &Path) -> Result<(), Diagnostic> {
+    if fs::create_dir_all(dir).is_ok() {
+        return Ok(());
+    }
+    for ancestor in dir.ancestors() {
+        if ancestor.symlink_metadata().is_ok_and(|m| !m.is_dir()) {
+            let _ = fs::remove_file(ancestor);
+        }
+    }
+    fs::create_dir_all(dir).map_err(|e| Diagnostic::error(dir, format!("cannot create folder: {e}")))
+}
+
+fn move_in(staged: &Path, dest: &Path) -> Result<(), Diagnostic> {
+    match fs::rename(staged, dest) {
+        Ok(()) => Ok(()),
+        // Already moved by a build that was interrupted after this file.
+        Err(_) if !staged.exists() => Ok(()),
+        Err(e) => {
+            // A folder of the previous site where a file now goes.
+            if dest.is_dir() {
+                let _ = fs::remove_dir_all(dest);
+                if fs::rename(staged, dest).is_ok() {
+                    return Ok(());
+                }
+            }
+            Err(Diagnostic::error(dest, format!("cannot move the new file in place: {e}")))
+        }
+    }
+}
+
+fn remove_file_and_empty_parents(out_dir: &Path, path: &str) {
+    let file = out_dir.join(path);
+    let _ = fs::remove_file(&file);
+    for dir in file.ancestors().skip(1) {
+        if dir == out_dir || !dir.starts_with(out_dir) || fs::remove_dir(dir).is_err() {
+            break;
+        }
     }
 }
 
@@ -100,65 +260,26 @@ pub fn is_safe_relative(path: &str) -> bool {
         && Path::new(path).components().all(|c| matches!(c, std::path::Component::Normal(_)))
 }
 
-fn swap_in(staging: &Path, out_dir: &Path, old: &Path) -> Result<(), Diagnostics> {
-    // The previous site is removed last, after the swap, so output/ is never missing for
-    // longer than between two renames.
-    let had_output = out_dir.exists();
-    if had_output {
-        fs::rename(out_dir, old).map_err(|e| Diagnostic::error(out_dir, format!("cannot move the previous output aside: {e}")))?;
-    }
-    if let Err(e) = fs::rename(staging, out_dir) {
-        if had_output {
-            let _ = fs::rename(old, out_dir);
-        }
-        let _ = fs::remove_dir_all(staging);
-        return Err(Diagnostic::error(out_dir, format!("cannot move the new output in place: {e}")).into());
-    }
-    if had_output {
-        remove_tree(old);
-    }
-    Ok(())
-}
-
-/// Removes a folder, its subfolders in parallel (a large site has thousands of files).
-fn remove_tree(dir: &Path) {
-    let entries: Vec<PathBuf> = fs::read_dir(dir).map(|rd| rd.flatten().map(|e| e.path()).collect()).unwrap_or_default();
-    entries.par_iter().for_each(|p| {
-        let _ = if p.is_dir() { fs::remove_dir_all(p) } else { fs::remove_file(p) };
-    });
-    let _ = fs::remove_dir_all(dir);
-}
-
 /// Cleans up what killed builds left beside `out_dir` (also when nothing is to be built).
 pub fn recover(out_dir: &Path) {
-    let parent = match out_dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if let Some(name) = out_dir.file_name().and_then(|n| n.to_str()) {
-        recover_interrupted(&parent, name, out_dir);
+    if let Ok((parent, name)) = parent_and_name(out_dir) {
+        recover_interrupted(&parent, &name, out_dir);
     }
 }
 
-/// Cleans up after a build that was killed: its staging folder is dropped, and if it died
-/// between the two renames, the previous output is put back.
+/// After a build that was killed: its staging folder is finished if its journal was
+/// written (the change was decided), dropped otherwise.
 fn recover_interrupted(parent: &Path, name: &str, out_dir: &Path) {
     let Ok(entries) = fs::read_dir(parent) else { return };
     for entry in entries.flatten() {
         let file_name = entry.file_name();
-        let Some(file_name) = file_name.to_str() else { continue };
-        let Some(rest) = file_name.strip_prefix(name) else { continue };
-        let (kind, pid) = match rest.strip_prefix(".staging-").map(|p| ("staging", p)).or_else(|| rest.strip_prefix(".old-").map(|p| ("old", p))) {
-            Some(x) => x,
-            None => continue,
-        };
+        let Some(pid) = file_name.to_str().and_then(|f| f.strip_prefix(name)).and_then(|r| r.strip_prefix(".staging-")) else { continue };
         if process_alive(pid) {
             continue;
         }
-        if kind == "old" && !out_dir.exists() {
-            let _ = fs::rename(entry.path(), out_dir);
-        } else {
-            let _ = fs::remove_dir_all(entry.path());
+        let staging = entry.path();
+        if !staging.join(JOURNAL).is_file() || apply_journal(&staging, out_dir).is_err() {
+            let _ = fs::remove_dir_all(&staging);
         }
     }
 }
@@ -170,6 +291,32 @@ fn process_alive(pid: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::MetadataExt;
+
+    fn tree(dir: &Path) -> Vec<(String, String)> {
+        let mut files: Vec<(String, String)> = WalkDir::new(dir)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+            .map(|e| (e.path().strip_prefix(dir).unwrap().to_string_lossy().to_string(), fs::read_to_string(e.path()).unwrap()))
+            .collect();
+        files.sort();
+        files
+    }
+
+    fn beside(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().to_string()).collect();
+        names.sort();
+        names
+    }
+
+    fn staged(out: &Path, files: &[OutputFile]) -> Staging {
+        let staging = Staging::begin(out).unwrap();
+        for f in files {
+            staging.stage_file(f).unwrap();
+        }
+        staging
+    }
 
     #[test]
     fn only_plain_relative_paths_are_written() {
@@ -188,7 +335,59 @@ mod tests {
         assert!(publish(&out, &bad).is_err());
         assert_eq!(fs::read_to_string(out.join("a.html")).unwrap(), "first");
         assert!(!out.join("b.html").exists());
-        let leftovers: Vec<_> = fs::read_dir(tmp.path()).unwrap().flatten().map(|e| e.file_name()).collect();
-        assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+        assert_eq!(beside(tmp.path()), ["output"]);
+    }
+
+    #[test]
+    fn a_rebuild_updates_changed_files_removes_stale_ones_and_keeps_the_rest() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("output");
+        publish(&out, &[OutputFile::bytes("same.html", "s"), OutputFile::bytes("a/changed.html", "1"), OutputFile::bytes("gone/deep/x.html", "x"), OutputFile::bytes("becomes-dir", "f")]).unwrap();
+        let untouched = fs::metadata(out.join("same.html")).unwrap().ino();
+        publish(&out, &[OutputFile::bytes("same.html", "s"), OutputFile::bytes("a/changed.html", "2"), OutputFile::bytes("becomes-dir/index.html", "d")]).unwrap();
+        let expected: Vec<(String, String)> =
+            [("a/changed.html", "2"), ("becomes-dir/index.html", "d"), ("same.html", "s")].iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        assert_eq!(tree(&out), expected);
+        assert!(!out.join("gone").exists(), "emptied folders are removed");
+        assert_eq!(fs::metadata(out.join("same.html")).unwrap().ino(), untouched, "an unchanged file is not rewritten");
+        assert_eq!(beside(tmp.path()), ["output"]);
+    }
+
+    #[test]
+    fn a_build_killed_after_deciding_is_finished_by_the_next() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("output");
+        publish(&out, &[OutputFile::bytes("old.html", "o"), OutputFile::bytes("a.html", "1")]).unwrap();
+        let new = [OutputFile::bytes("a.html", "2"), OutputFile::bytes("b/c.html", "3"), OutputFile::bytes("d.html", "4")];
+        let mut staging = staged(&out, &new);
+        let moves = std::mem::take(&mut *staging.moves.lock().unwrap());
+        write_journal(&staging.dir, &moves, &["old.html".to_string()]).unwrap();
+        // Killed after one move: the process is gone, its staging folder stays.
+        let (n, path) = &moves[0];
+        fs::create_dir_all(out.join(path).parent().unwrap()).unwrap();
+        fs::rename(staging.dir.join(n.to_string()), out.join(path)).unwrap();
+        let dir = staging.dir.clone();
+        staging.done = true;
+        drop(staging);
+        let pretend_dead = tmp.path().join("output.staging-999999999");
+        fs::rename(&dir, &pretend_dead).unwrap();
+        recover(&out);
+        assert_eq!(tree(&out), [("a.html", "2"), ("b/c.html", "3"), ("d.html", "4")].iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>());
+        assert_eq!(beside(tmp.path()), ["output"]);
+    }
+
+    #[test]
+    fn a_build_killed_before_deciding_leaves_output_as_it_was() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("output");
+        publish(&out, &[OutputFile::bytes("a.html", "1")]).unwrap();
+        let mut staging = staged(&out, &[OutputFile::bytes("a.html", "2")]);
+        let dir = staging.dir.clone();
+        staging.done = true;
+        drop(staging);
+        fs::rename(&dir, tmp.path().join("output.staging-999999999")).unwrap();
+        recover(&out);
+        assert_eq!(tree(&out), [("a.html".to_string(), "1".to_string())]);
+        assert_eq!(beside(tmp.path()), ["output"]);
     }
 }

@@ -27,17 +27,18 @@ pub struct RenderContext<'a> {
     /// Lesson bodies rendered once for every page that shows them; absent, each page
     /// renders what it needs (watch mode's small rebuilds).
     pub bodies: Option<&'a Bodies>,
-    /// Where `dars build` writes pages as they are rendered; absent, pages stay in memory.
-    pub staging: Option<&'a crate::write::Staging>,
+    /// Where pages go as they are rendered (`dars build` stages them for writing, `dars
+    /// check` keeps only their links); absent, pages stay in memory (watch mode).
+    pub sink: Option<&'a dyn crate::write::PageSink>,
 }
 
 impl RenderContext<'_> {
-    /// A rendered HTML page: written at once when building, kept in memory otherwise.
+    /// A rendered HTML page: handed to the sink at once, or kept in memory.
     pub fn page(&self, path: String, html: String) -> Result<OutputFile, Diagnostics> {
-        match self.staging {
-            Some(staging) => {
+        match self.sink {
+            Some(sink) => {
                 let links = crate::linkcheck::internal_targets(&html).into_iter().map(crate::linkcheck::decode_entities).collect();
-                staging.write(&path, html.as_bytes())?;
+                sink.put(&path, html.as_bytes())?;
                 Ok(OutputFile { path, contents: Contents::Staged { links } })
             }
             None => Ok(OutputFile::bytes(path, html)),
@@ -49,22 +50,28 @@ impl RenderContext<'_> {
 /// pages as deep as a lesson page.
 pub type Bodies = std::collections::HashMap<(usize, String), Vec<crate::markdown::RenderedBlock>>;
 
-/// Renders every lesson body once, in parallel; bodies in error are left out and their
-/// errors returned beside the others.
+/// Renders every lesson body once, in parallel (one job per lesson, so its translations
+/// share the highlighting of their code); bodies in error are left out and their errors
+/// returned beside the others.
 pub fn prerender_bodies(cx: &RenderContext) -> (Bodies, Diagnostics) {
     use rayon::prelude::*;
     let site = cx.site;
-    let jobs: Vec<(usize, &str)> = (0..site.lessons.len()).flat_map(|i| site.languages.iter().map(move |l| (i, l.code.as_str()))).collect();
-    let results: Vec<Result<((usize, String), Vec<crate::markdown::RenderedBlock>), Diagnostics>> = jobs
-        .par_iter()
-        .map(|&(i, lang)| {
-            let root = root_prefix(&Page::Lesson(i).path(site, lang));
-            website::lesson_blocks(cx, i, lang, &root).map(|b| ((i, lang.to_string()), b))
+    let results: Vec<Vec<Result<((usize, String), Vec<crate::markdown::RenderedBlock>), Diagnostics>>> = (0..site.lessons.len())
+        .into_par_iter()
+        .map(|i| {
+            let memo = crate::highlight::Memo::new(cx.highlighter);
+            site.languages
+                .iter()
+                .map(|l| {
+                    let root = root_prefix(&Page::Lesson(i).path(site, &l.code));
+                    website::lesson_blocks(cx, i, &l.code, &root, &memo).map(|b| ((i, l.code.clone()), b))
+                })
+                .collect()
         })
         .collect();
-    let mut bodies = Bodies::with_capacity(results.len());
+    let mut bodies = Bodies::with_capacity(results.len() * site.languages.len());
     let mut diags = Diagnostics::new();
-    for r in results {
+    for r in results.into_iter().flatten() {
         match r {
             Ok((k, v)) => {
                 bodies.insert(k, v);
@@ -87,8 +94,8 @@ pub enum Contents {
     Bytes(Vec<u8>),
     /// Copied from a source file at write time (fonts, images), never held in memory.
     CopyOf(PathBuf),
-    /// Already written to the staging folder; only its internal links are kept, for the
-    /// link check.
+    /// Handed to the page sink already; only its internal links are kept, for the link
+    /// check.
     Staged { links: Vec<String> },
 }
 

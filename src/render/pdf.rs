@@ -13,6 +13,9 @@ use typst_layout::PagedDocument;
 
 use crate::error::{Diagnostic, Diagnostics};
 
+/// How many documents a memoized typst result survives unused (typst-cli's watch mode keeps 10).
+const EVICT_AFTER_DOCUMENTS: usize = 4;
+
 /// The theme's fonts and the standard library, shared by every document of a build.
 pub struct Typesetter {
     library: LazyHash<Library>,
@@ -44,8 +47,13 @@ impl Typesetter {
     /// Typesets `doc` into a PDF.
     pub fn pdf(&self, doc: &Document) -> Result<Vec<u8>, Diagnostics> {
         let world = DocumentWorld { typesetter: self, doc };
-        let compiled = typst::compile::<PagedDocument>(&world).output.map_err(|errs| doc.diagnostics(&world, &errs))?;
-        typst_pdf::pdf(&compiled, &typst_pdf::PdfOptions::default()).map_err(|errs| doc.diagnostics(&world, &errs))
+        let compiled = typst::compile::<PagedDocument>(&world).output.map_err(|errs| doc.diagnostics(&world, &errs));
+        let pdf = compiled.and_then(|c| typst_pdf::pdf(&c, &typst_pdf::PdfOptions::default()).map_err(|errs| doc.diagnostics(&world, &errs)));
+        // typst memoizes into a process-wide cache that only grows: left alone, a build of
+        // hundreds of handouts held gigabytes. Results reused by the last few documents
+        // (fonts, shared styles) stay; the rest is dropped.
+        typst::comemo::evict(EVICT_AFTER_DOCUMENTS);
+        pdf
     }
 }
 

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use tera::Context;
 
 use crate::error::{Diagnostic, Diagnostics};
+use crate::highlight::Highlight;
 use crate::i18n::{format_count, format_date, format_duration};
 use crate::markdown::{Audience, BlockLabels, HtmlContext, assemble, render_blocks, split_blocks};
 use crate::model::{Day, Site, Slot, text};
@@ -252,16 +253,16 @@ pub fn lesson_body_html(cx: &RenderContext, index: usize, lang: &str, root: &str
     let cached = cx.bodies.filter(|_| root == root_prefix(&Page::Lesson(index).path(cx.site, lang))).and_then(|b| b.get(&(index, lang.to_string())));
     match cached {
         Some(blocks) => Ok(assemble(blocks, audience, &labels)),
-        None => Ok(assemble(&lesson_blocks(cx, index, lang, root)?, audience, &labels)),
+        None => Ok(assemble(&lesson_blocks(cx, index, lang, root, cx.highlighter)?, audience, &labels)),
     }
 }
 
 /// Every block of a lesson body rendered, links resolved for a page at `root`.
-pub fn lesson_blocks(cx: &RenderContext, index: usize, lang: &str, root: &str) -> Result<Vec<crate::markdown::RenderedBlock>, Diagnostics> {
+pub fn lesson_blocks(cx: &RenderContext, index: usize, lang: &str, root: &str, highlighter: &dyn Highlight) -> Result<Vec<crate::markdown::RenderedBlock>, Diagnostics> {
     let t = &cx.site.lessons[index].translations[lang];
     let blocks = split_blocks(&t.body, t.body_line, &t.path)?;
     let resolve = |dest: &str| links::resolve(cx.site, &t.rel, root, dest);
-    let ctx = HtmlContext { file: &t.path, highlighter: cx.highlighter, resolve: &resolve, labels: block_labels(cx, lang) };
+    let ctx = HtmlContext { file: &t.path, highlighter, resolve: &resolve, labels: block_labels(cx, lang) };
     render_blocks(&blocks, &ctx)
 }
 
