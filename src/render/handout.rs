@@ -81,8 +81,11 @@ pub fn render_days(cx: &RenderContext, kit: Option<&HandoutKit>, days: &[u32]) -
         .filter(|d| days.contains(&d.number))
         .flat_map(|d| cx.site.languages.iter().flat_map(move |l| Version::ALL.map(|v| (d, l.code.as_str(), v))))
         .collect();
-    let results: Vec<Result<Rendered, Diagnostics>> =
-        jobs.par_iter().map(|&(day, lang, version)| render_handout(cx, kit, day, lang, version)).collect();
+    let render = |&(day, lang, version): &(&Day, &str, Version)| render_handout(cx, kit, day, lang, version);
+    let results: Vec<Result<Rendered, Diagnostics>> = match kit {
+        Some(_) => map_outside_rayon(&jobs, render),
+        None => jobs.par_iter().map(render).collect(),
+    };
     let mut handouts = Vec::new();
     let mut diags = Diagnostics::new();
     for r in results {
@@ -92,6 +95,31 @@ pub fn render_days(cx: &RenderContext, kit: Option<&HandoutKit>, days: &[u32]) -
         }
     }
     diags.into_result(handouts)
+}
+
+/// `f` over `items` on one plain thread per core, in order. Typesetting must not run on
+/// rayon's workers: typst waits on its own parallel work with `rayon::yield_now`, which
+/// runs whatever job is queued, such as another whole handout, inside the first one. With
+/// hundreds of handouts queued, they nested until memory (gigabytes) or the stack ran out.
+fn map_outside_rayon<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let results: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).min(items.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    let r = f(item);
+                    *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
+                }
+            });
+        }
+    });
+    results.into_iter().filter_map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner())).collect()
 }
 
 /// The offline zip and the downloads page of `lang`, from every PDF of that language.
