@@ -7,31 +7,41 @@ use crate::error::{Diagnostic, Diagnostics};
 use crate::render::{Contents, OutputFile};
 
 pub fn check(files: &[OutputFile]) -> Diagnostics {
+    use rayon::prelude::*;
     let paths: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    check_pages(files.iter(), &|p| paths.contains(p))
+    let found: Vec<Diagnostic> = files.par_iter().flat_map_iter(|f| page_errors(f, &|p| paths.contains(p))).collect();
+    Diagnostics(found)
 }
 
 /// Checks the links of `pages` against the files `exists` knows.
 pub fn check_pages<'a>(pages: impl Iterator<Item = &'a OutputFile>, exists: &dyn Fn(&str) -> bool) -> Diagnostics {
-    let mut diags = Diagnostics::new();
-    for f in pages.filter(|f| f.path.ends_with(".html")) {
-        let targets: Vec<String> = match &f.contents {
-            Contents::Bytes(bytes) => internal_targets(&String::from_utf8_lossy(bytes)).into_iter().map(decode_entities).collect(),
-            Contents::Staged { links } => links.clone(),
-            Contents::CopyOf(_) => continue,
-        };
-        for target in &targets {
-            let target = target.as_str();
-            match resolve_target(&f.path, target) {
-                Some(p) if exists(&p) => {}
-                _ => diags.push(Diagnostic::error(
-                    format!("output/{}", f.path),
-                    format!("broken internal link `{target}`: no such file in the output (check the lesson link or the template)"),
-                )),
-            }
-        }
+    Diagnostics(pages.flat_map(|f| page_errors(f, exists)).collect())
+}
+
+/// The broken internal links of one file (none unless it is a page).
+fn page_errors(f: &OutputFile, exists: &dyn Fn(&str) -> bool) -> Vec<Diagnostic> {
+    if !f.path.ends_with(".html") {
+        return Vec::new();
     }
-    diags
+    let decoded: Vec<String>;
+    let targets: &[String] = match &f.contents {
+        Contents::Bytes(bytes) => {
+            decoded = internal_targets(&String::from_utf8_lossy(bytes)).into_iter().map(decode_entities).collect();
+            &decoded
+        }
+        Contents::Staged { links } => links,
+        Contents::CopyOf(_) => return Vec::new(),
+    };
+    targets
+        .iter()
+        .filter(|target| !resolve_target(&f.path, target).is_some_and(|p| exists(&p)))
+        .map(|target| {
+            Diagnostic::error(
+                format!("output/{}", f.path),
+                format!("broken internal link `{target}`: no such file in the output (check the lesson link or the template)"),
+            )
+        })
+        .collect()
 }
 
 /// The values of `href` and `src` attributes that point inside the site.
