@@ -2,7 +2,7 @@
 //!
 //! The pipeline has one module per stage: [`load`] (walk and front matter) → [`model`]
 //! (programme, days, lessons, translations) → [`render`] (Markdown, highlighting,
-//! templates; one [`render::Renderer`] per output) → [`write`] (atomic publish).
+//! templates; one [`render::Renderer`] per output) → [`write`] (staged, journaled publish).
 
 pub mod build;
 pub mod cache;

@@ -39,7 +39,7 @@ pub struct LessonFile {
     pub lang: String,
     pub front: FrontMatter,
     /// The Markdown after the front matter, with `\n` line endings.
-    pub body: String,
+    pub body: std::sync::Arc<str>,
     /// Line of the file on which `body` starts (1-based).
     pub body_line: usize,
     /// Line of each top-level front matter key, so later checks can point at it.
@@ -190,7 +190,7 @@ pub fn load_lesson(content_dir: &Path, rel: &str, languages: &[String]) -> Resul
     let front: FrontMatter = yaml::parse(front_text, &path, 2)?;
     let key_lines = top_level_key_lines(front_text, 2);
     let content_hash = content_hash(&text);
-    Ok(LessonFile { path, rel: rel.to_string(), slug, lang, front, body: body.to_string(), body_line, key_lines, content_hash })
+    Ok(LessonFile { path, rel: rel.to_string(), slug, lang, front, body: body.into(), body_line, key_lines, content_hash })
 }
 
 /// A short, stable hash of a lesson text (FNV-1a, 64 bits, as 12 hex digits), ignoring

@@ -18,7 +18,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build the site into output/ (replaced only when the whole build succeeds).
+    /// Build the site into output/ (updated only when the whole build succeeds).
     Build {
         #[command(flatten)]
         site: SiteArgs,

@@ -94,7 +94,7 @@ pub struct LessonText {
     pub tags: Vec<String>,
     pub trainer_notes: Option<String>,
     pub draft: bool,
-    pub body: String,
+    pub body: std::sync::Arc<str>,
     pub body_line: usize,
     pub key_lines: BTreeMap<String, usize>,
     pub content_hash: String,

@@ -1,7 +1,7 @@
 //! Stage 3, render: each output format is a [`Renderer`] over the same [`Site`].
 //!
-//! Renderers are pure: they return the files to write and never touch the disk, so the
-//! write stage can publish all of them at once or none.
+//! Renderers never touch `output/`: they return the files to write, or hand large ones to a
+//! [`crate::write::PageSink`] as they go, so the write stage publishes all of them or none.
 
 pub mod handout;
 pub mod links;
