@@ -1,7 +1,10 @@
 //! `cargo bench --bench scale`: full builds of generated programmes of 1,000 and 5,000
 //! lessons per language (release binary, handouts as HTML; PDFs are timed apart on a
 //! smaller site), median of several runs: wall time, pages per second, user and system
-//! CPU, peak memory, and the time of each stage as the build reports it.
+//! CPU, peak memory, and the time of each stage as the build reports it. Measured for each
+//! size: a first build (no output/ yet, and the time `cp -r` needs to create the same tree,
+//! for scale), a forced full rebuild, a rebuild after a template edit (every page written
+//! again) and a build with nothing changed.
 //!
 //! `SCALE_SIZES=1000,5000,10000` and `SCALE_RUNS=5` change what is measured.
 
@@ -67,10 +70,37 @@ fn main() {
             })
             .collect();
         summarise(&format!("{n} lessons per language, first build"), &first);
+        // What the file system alone needs to create that tree here, measured the same way:
+        // on this machine's ext4 (no journal), making files and folders right after many were
+        // deleted is slow, and a first build pays it like any other program.
+        let copy = tmp.path().join("copy");
+        let copies: Vec<Run> = (0..runs)
+            .map(|_| {
+                let _ = std::fs::remove_dir_all(&copy);
+                measure(Command::new("cp").arg("-r").arg(&out).arg(&copy))
+            })
+            .collect();
+        let _ = std::fs::remove_dir_all(&copy);
+        summarise(&format!("{n} lessons per language, `cp -r` of the built site (file system alone)"), &copies);
         // Everything rendered again over the previous output (what an author's build does
         // after changing a template, minus the pages it finds unchanged).
         let forced: Vec<Run> = (0..runs).map(|_| build(&["--force"])).collect();
         summarise(&format!("{n} lessons per language, full rebuild (--force)"), &forced);
+        // A template edited before each build: every page is different and written again.
+        let theme_copy = tmp.path().join("theme");
+        copy_tree(&theme, &theme_copy);
+        let base = theme_copy.join("templates/base.html");
+        let base_text = std::fs::read_to_string(&base).expect("base template");
+        let edited: Vec<Run> = (0..runs)
+            .map(|run| {
+                std::fs::write(&base, format!("{base_text}<!-- edit {run} -->\n")).expect("template edited");
+                let mut cmd = Command::new(dars);
+                cmd.args(["build", "--no-pdf", "--content"]).arg(&content).arg("--theme").arg(&theme_copy).arg("--output").arg(&out);
+                measure(&mut cmd)
+            })
+            .collect();
+        summarise(&format!("{n} lessons per language, template edited (every page rewritten)"), &edited);
+        build(&["--force"]);
         let unchanged: Vec<Run> = (0..runs).map(|_| build(&[])).collect();
         summarise(&format!("{n} lessons per language, nothing changed"), &unchanged);
     }
@@ -106,7 +136,21 @@ fn summarise(what: &str, results: &[Run]) {
         median(results.iter().map(|r| r.max_rss_kib).collect()) / 1024,
     );
     let median_run = results.iter().min_by_key(|r| (r.wall.as_nanos() as i128 - wall.as_nanos() as i128).abs()).expect("runs");
+    if median_run.report.is_empty() {
+        return;
+    }
     println!("  stages of the median run: {}", median_run.report.split_once('(').map(|(_, s)| s.trim().trim_end_matches(')')).unwrap_or(""));
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from).into_iter().flatten() {
+        let dest = to.join(entry.path().strip_prefix(from).expect("below the root"));
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).expect("folder copied");
+        } else {
+            std::fs::copy(entry.path(), &dest).expect("file copied");
+        }
+    }
 }
 
 fn walk_pdfs(dir: &Path) -> Vec<std::path::PathBuf> {

@@ -99,7 +99,9 @@ fn a_build_killed_while_writing_leaves_the_previous_site() {
         let start = Instant::now();
         let staging = loop {
             let found = fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.path()).find(|p| p.file_name().unwrap().to_string_lossy().starts_with("output.staging-"));
-            if let Some(s) = found.filter(|s| files_below(s).len() > 50 + attempt * 100) {
+            // Pages are staged into one pack file: caught once some are in it.
+            let staged_bytes = |s: &std::path::Path| files_below(s).iter().filter_map(|f| fs::metadata(s.join(f)).ok()).map(|m| m.len()).sum::<u64>();
+            if let Some(s) = found.filter(|s| staged_bytes(s) > (50 + attempt as u64 * 100) * 4096) {
                 break Some(s);
             }
             if start.elapsed() > Duration::from_secs(60) || child.try_wait().unwrap().is_some() {
