@@ -20,4 +20,6 @@ fi
 # Heavy crates (typst) take minutes to compile: keep the build cache outside the clone
 # so the next run reuses it.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/dars-target}"
+# The benchmarks are not run here, but they must keep compiling.
+cargo build --release --locked --benches
 cargo test --release --locked "$@"
