@@ -286,7 +286,11 @@ fn move_in(pack: &fs::File, m: &Move, out_dir: &Path) -> Result<(), Diagnostic> 
 /// Writes `bytes` to `dest`: over the existing file if there is one, keeping its inode.
 fn write_in_place(dest: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
+    use std::os::unix::fs::MetadataExt;
     match dest.symlink_metadata() {
+        // Linked from elsewhere too (a deployed copy made with `cp -al` or rsync
+        // --link-dest): that copy must keep its page, so this one gets a new file.
+        Ok(m) if m.file_type().is_file() && m.nlink() > 1 => return replace_by_rename(dest, bytes),
         // A folder of the previous site where a file now goes.
         Ok(m) if m.is_dir() => fs::remove_dir_all(dest)?,
         // Never written through a link.
@@ -297,6 +301,15 @@ fn write_in_place(dest: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut file = fs::OpenOptions::new().write(true).create(true).truncate(false).open(dest)?;
     file.write_all(bytes)?;
     file.set_len(bytes.len() as u64)
+}
+
+fn replace_by_rename(dest: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = dest.file_name().and_then(|n| n.to_str()).unwrap_or("page");
+    // In output/ itself, so the rename stays on one file system; a build killed in
+    // between leaves it there, and the next build removes it as a stale file.
+    let new = dest.with_file_name(format!(".{name}.dars-new"));
+    fs::write(&new, bytes)?;
+    fs::rename(&new, dest)
 }
 
 fn remove_file_and_empty_parents(out_dir: &Path, path: &str) {
@@ -408,6 +421,19 @@ mod tests {
         assert_eq!(fs::metadata(out.join("same.html")).unwrap().ino(), untouched, "an unchanged file is not rewritten");
         assert_eq!(fs::metadata(out.join("a/changed.html")).unwrap().ino(), changed, "a changed file is written in place");
         assert_eq!(beside(tmp.path()), ["output"]);
+    }
+
+    #[test]
+    fn a_page_linked_from_a_deployed_copy_is_replaced_not_overwritten() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("output");
+        publish(&out, &[OutputFile::bytes("a.html", "old")]).unwrap();
+        let deployed = tmp.path().join("deployed-a.html");
+        fs::hard_link(out.join("a.html"), &deployed).unwrap();
+        publish(&out, &[OutputFile::bytes("a.html", "new")]).unwrap();
+        assert_eq!(fs::read_to_string(out.join("a.html")).unwrap(), "new");
+        assert_eq!(fs::read_to_string(&deployed).unwrap(), "old", "the deployed copy is left alone");
+        assert_eq!(tree(&out), [("a.html".to_string(), "new".to_string())]);
     }
 
     #[test]
