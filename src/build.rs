@@ -42,6 +42,8 @@ pub struct BuildReport {
     pub stages: Vec<(&'static str, Duration)>,
     /// Wall time of each renderer (they run side by side within the render stage).
     pub renderers: Vec<(&'static str, Duration)>,
+    /// CPU time of work spread over threads inside a stage, summed over them.
+    pub cpu: Vec<(&'static str, Duration)>,
     /// What the checks found that does not stop a build.
     pub warnings: Diagnostics,
     /// Nothing was built: output/ was already made from the same inputs.
@@ -114,8 +116,10 @@ impl Builder {
         // Pages are staged as they are rendered; output/ changes only once all succeeded
         // (dropped on error, the staging folder is removed).
         let staging = Staging::begin(&opts.output_dir)?;
+        self.highlighter.take_spent();
         let rendered = timed(&mut report, "render", || self.render_into(&site, &theme, opts.pdf, Some(&staging)))?;
         report.renderers = rendered.times;
+        report.cpu.push(("highlight", self.highlighter.take_spent()));
         report.warnings = rendered.warnings;
         let mut files = rendered.files;
         if let Some(hash) = inputs {

@@ -3,6 +3,8 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use syntect::highlighting::ThemeSet;
 use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_style};
@@ -15,6 +17,8 @@ const THEME: &str = "InspiredGitHub";
 pub struct Highlighter {
     syntaxes: SyntaxSet,
     css: String,
+    /// Time spent highlighting since it was last taken, summed over threads (ns).
+    spent: AtomicU64,
 }
 
 impl Highlighter {
@@ -22,7 +26,7 @@ impl Highlighter {
         let syntaxes = SyntaxSet::load_defaults_newlines();
         let themes = ThemeSet::load_defaults();
         let css = css_for_theme_with_class_style(&themes.themes[THEME], CLASS_STYLE).unwrap_or_default();
-        Self { syntaxes, css }
+        Self { syntaxes, css, spent: AtomicU64::new(0) }
     }
 
     /// The stylesheet for the classes `highlight` emits.
@@ -32,6 +36,19 @@ impl Highlighter {
 
     /// HTML for the inside of a `<code>` element; unknown languages come out as escaped text.
     pub fn highlight(&self, code: &str, lang: &str) -> String {
+        let start = Instant::now();
+        let html = self.highlight_untimed(code, lang);
+        self.spent.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        html
+    }
+
+    /// CPU time spent highlighting since the last call (all threads together): the build
+    /// reports it, as highlighting happens inside the Markdown stage.
+    pub fn take_spent(&self) -> Duration {
+        Duration::from_nanos(self.spent.swap(0, Ordering::Relaxed))
+    }
+
+    fn highlight_untimed(&self, code: &str, lang: &str) -> String {
         let syntax = (!lang.is_empty())
             .then(|| self.syntaxes.find_syntax_by_token(lang))
             .flatten();

@@ -174,7 +174,13 @@ fn build(opts: &dars::BuildOptions) -> ExitCode {
             for w in &report.warnings.0 {
                 eprintln!("{w}");
             }
-            let stages: Vec<String> = report.stages.iter().chain(&report.renderers).map(|(s, d)| format!("{s} {}", millis(*d))).collect();
+            let stages: Vec<String> = report
+                .stages
+                .iter()
+                .chain(&report.renderers)
+                .map(|(s, d)| format!("{s} {}", millis(*d)))
+                .chain(report.cpu.iter().map(|(s, d)| format!("{s} {} of CPU over all threads", millis(*d))))
+                .collect();
             println!(
                 "built {} lessons: {} pages, {} files into {} in {} ({})",
                 report.lessons,
