@@ -287,20 +287,25 @@ fn move_in(pack: &fs::File, m: &Move, out_dir: &Path) -> Result<(), Diagnostic> 
 fn write_in_place(dest: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::MetadataExt;
+    let mut old_len = 0;
     match dest.symlink_metadata() {
         // Linked from elsewhere too (a deployed copy made with `cp -al` or rsync
         // --link-dest): that copy must keep its page, so this one gets a new file.
         Ok(m) if m.file_type().is_file() && m.nlink() > 1 => return replace_by_rename(dest, bytes),
+        Ok(m) if m.file_type().is_file() => old_len = m.len(),
         // A folder of the previous site where a file now goes.
         Ok(m) if m.is_dir() => fs::remove_dir_all(dest)?,
         // Never written through a link.
-        Ok(m) if !m.file_type().is_file() => fs::remove_file(dest)?,
-        _ => {}
+        Ok(_) => fs::remove_file(dest)?,
+        Err(_) => {}
     }
     // Not truncated to zero first: ext4 would then flush the file when it is closed.
     let mut file = fs::OpenOptions::new().write(true).create(true).truncate(false).open(dest)?;
     file.write_all(bytes)?;
-    file.set_len(bytes.len() as u64)
+    if old_len > bytes.len() as u64 {
+        file.set_len(bytes.len() as u64)?;
+    }
+    Ok(())
 }
 
 fn replace_by_rename(dest: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -410,7 +415,7 @@ mod tests {
     fn a_rebuild_updates_changed_files_removes_stale_ones_and_keeps_the_rest() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("output");
-        publish(&out, &[OutputFile::bytes("same.html", "s"), OutputFile::bytes("a/changed.html", "1"), OutputFile::bytes("gone/deep/x.html", "x"), OutputFile::bytes("becomes-dir", "f")]).unwrap();
+        publish(&out, &[OutputFile::bytes("same.html", "s"), OutputFile::bytes("a/changed.html", "1, longer than the new page"), OutputFile::bytes("gone/deep/x.html", "x"), OutputFile::bytes("becomes-dir", "f")]).unwrap();
         let untouched = fs::metadata(out.join("same.html")).unwrap().ino();
         let changed = fs::metadata(out.join("a/changed.html")).unwrap().ino();
         publish(&out, &[OutputFile::bytes("same.html", "s"), OutputFile::bytes("a/changed.html", "2"), OutputFile::bytes("becomes-dir/index.html", "d")]).unwrap();
