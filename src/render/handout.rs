@@ -14,7 +14,7 @@ use crate::markdown::{Audience, Block, BlockKind, split_blocks};
 use crate::model::{Day, Site, Slot, text};
 use crate::render::pdf::{Document, SourceFile, Typesetter, font_files};
 use crate::render::typst_markup::{TypstContext, blocks_to_typst};
-use crate::render::website::{base_context, day_context, lesson_body_html, render_template, timetable_context};
+use crate::render::website::{base_context, day_context, extend_context, lesson_body_html, render_template, timetable_context};
 use crate::render::{OutputFile, Page, RenderContext, Renderer, Version, handout_pdf_path, links, pack_path, root_prefix};
 
 pub struct Handouts;
@@ -228,7 +228,7 @@ fn handout_html(cx: &RenderContext, day: &Day, lang: &str, version: Version) -> 
             _ => None,
         };
         let mut entry = lesson_entry(cx, day, i, lang);
-        entry["body"] = json!(body);
+        entry["body"] = Value::String(body);
         entry["notes"] = json!(notes);
         lessons.push(entry);
     }
@@ -240,7 +240,10 @@ fn handout_html(cx: &RenderContext, day: &Day, lang: &str, version: Version) -> 
     c.insert("version", version.name());
     c.insert("version_label", &version_label(cx, lang, version));
     c.insert("day", &day_context(cx, day, lang, &root));
-    c.insert("lessons", &lessons);
+    // Moved in: a handout holds a whole day of lesson bodies.
+    let mut fields = serde_json::Map::new();
+    fields.insert("lessons".to_string(), Value::Array(lessons));
+    extend_context(&mut c, Value::Object(fields));
     c.insert("timetable", &timetable_context(cx, day, lang, &root));
     c.insert("materials", &day_materials(site, day, lang));
     c.insert("pdf_href", &cx.pdf.then(|| format!("{root}{}", handout_pdf_path(day.number, lang, version))));

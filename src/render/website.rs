@@ -94,12 +94,16 @@ fn page_html(cx: &RenderContext, page: Page, lang: &str) -> Result<(String, Stri
         Page::Downloads | Page::Handout(..) => unreachable!("rendered by the handout renderer"),
     };
     let mut context = base_context(cx, page, lang, &path, &title, &description);
-    if let Value::Object(map) = extra {
-        for (k, v) in map {
-            context.insert(k, &v);
-        }
-    }
+    extend_context(&mut context, extra);
     Ok((path, render_template(cx, template, &context)?))
+}
+
+/// Moves the fields of the object `extra` into `context`. (`Context::insert` serializes a
+/// copy: for a lesson body, or a handout holding a day of them, most of the page.)
+pub fn extend_context(context: &mut Context, extra: Value) {
+    if let Ok(fields) = Context::from_value(extra) {
+        context.extend(fields);
+    }
 }
 
 pub fn desc(site: &Site, lang: &str) -> String {
@@ -132,20 +136,23 @@ pub fn base_context(cx: &RenderContext, page: Page, lang: &str, path: &str, titl
             .map(|d| json!({ "number": d.number, "title": text(&d.title, lang, &site.default_language), "href": format!("{root}{}", Page::Day(d.number).path(site, lang)) }))
             .collect()
     };
+    let fields = json!({
+        "page": {
+            "lang": lang, "dir": language.dir(), "title": title, "description": description,
+            "root": root, "path": path, "alternates": alternates,
+        },
+        "site": {
+            "title": text(&site.title, lang, &site.default_language),
+            "short_title": text(&site.short_title, lang, &site.default_language),
+            "home_href": format!("{root}{}", Page::Home.path(site, lang)),
+            "centres_href": format!("{root}{}", Page::Centres.path(site, lang)),
+            "downloads_href": format!("{root}{}", Page::Downloads.path(site, lang)),
+            "days": days,
+        },
+        "t": cx.theme.strings[lang].labels,
+    });
     let mut c = Context::new();
-    c.insert("page", &json!({
-        "lang": lang, "dir": language.dir(), "title": title, "description": description,
-        "root": root, "path": path, "alternates": alternates,
-    }));
-    c.insert("site", &json!({
-        "title": text(&site.title, lang, &site.default_language),
-        "short_title": text(&site.short_title, lang, &site.default_language),
-        "home_href": format!("{root}{}", Page::Home.path(site, lang)),
-        "centres_href": format!("{root}{}", Page::Centres.path(site, lang)),
-        "downloads_href": format!("{root}{}", Page::Downloads.path(site, lang)),
-        "days": days,
-    }));
-    c.insert("t", &cx.theme.strings[lang].labels);
+    extend_context(&mut c, fields);
     c
 }
 
@@ -230,12 +237,12 @@ fn lesson_context(cx: &RenderContext, index: usize, lang: &str, root: &str) -> R
     let link = |i: Option<usize>| {
         i.map(|i| json!({ "title": site.lessons[i].translations[lang].title, "href": format!("{root}{}", Page::Lesson(i).path(site, lang)) }))
     };
-    Ok(json!({
+    let mut context = json!({
         "lesson": {
             "title": t.title, "summary": t.summary, "objectives": t.objectives, "materials": t.materials,
             "tags": t.tags, "duration": format_duration(lesson.duration_minutes, lang, strings),
             "age_min": lesson.age.min, "age_max": lesson.age.max, "order": lesson.order,
-            "body": body.html, "toc": body.toc,
+            "toc": body.toc,
         },
         "day": {
             "number": day.number,
@@ -244,7 +251,10 @@ fn lesson_context(cx: &RenderContext, index: usize, lang: &str, root: &str) -> R
         },
         "prev": link(prev),
         "next": link(next),
-    }))
+    });
+    // Moved in, not copied by `json!`: the body is most of the page.
+    context["lesson"]["body"] = Value::String(body.html);
+    Ok(context)
 }
 
 /// A lesson's body as HTML for `audience`, links resolved for a page at `root`.
