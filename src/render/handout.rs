@@ -14,7 +14,7 @@ use crate::markdown::{Audience, Block, BlockKind, split_blocks};
 use crate::model::{Day, Site, Slot, text};
 use crate::render::pdf::{Document, SourceFile, Typesetter, font_files};
 use crate::render::typst_markup::{TypstContext, blocks_to_typst};
-use crate::render::website::{base_context, day_context, extend_context, lesson_body_html, render_template, timetable_context};
+use crate::render::website::{base_context, day_context, extend_context, lesson_body_html, object, render_template, timetable_context};
 use crate::render::{OutputFile, Page, RenderContext, Renderer, Version, handout_pdf_path, links, pack_path, root_prefix};
 
 pub struct Handouts;
@@ -239,12 +239,14 @@ fn handout_html(cx: &RenderContext, day: &Day, lang: &str, version: Version) -> 
     let mut c = base_context(cx, page, lang, &path, &title, text(&day.theme, lang, &site.default_language));
     c.insert("version", version.name());
     c.insert("version_label", &version_label(cx, lang, version));
-    c.insert("day", &day_context(cx, day, lang, &root));
+
     // Moved in: a handout holds a whole day of lesson bodies.
-    let mut fields = serde_json::Map::new();
-    fields.insert("lessons".to_string(), Value::Array(lessons));
-    extend_context(&mut c, Value::Object(fields));
-    c.insert("timetable", &timetable_context(cx, day, lang, &root));
+    let fields = object([
+        ("day", day_context(cx, day, lang, &root)),
+        ("timetable", timetable_context(cx, day, lang, &root)),
+        ("lessons", Value::Array(lessons)),
+    ]);
+    extend_context(&mut c, fields);
     c.insert("materials", &day_materials(site, day, lang));
     c.insert("pdf_href", &cx.pdf.then(|| format!("{root}{}", handout_pdf_path(day.number, lang, version))));
     cx.page(path, render_template(cx, "handout.html", &c)?)
@@ -315,7 +317,7 @@ fn handout_document(cx: &RenderContext, template: &HandoutTemplate, day: &Day, l
     });
     let language = site.language(lang).expect("handouts are made in the site's languages");
     let day_title = text(&day.title, lang, &site.default_language);
-    let data = json!({
+    let mut data = json!({
         "lang": lang, "dir": language.dir(), "version": version.name(),
         "version_label": version_label(cx, lang, version),
         "title": format!("{} {} · {} · {}", cx.theme.label(lang, "day"), day.number, day_title, version_label(cx, lang, version)),
@@ -329,8 +331,8 @@ fn handout_document(cx: &RenderContext, template: &HandoutTemplate, day: &Day, l
         },
         "timetable": timetable,
         "materials": day_materials(site, day, lang),
-        "lessons": lessons,
     });
+    data["lessons"] = Value::Array(lessons);
     Ok(Document {
         sources,
         files: vec![("/data.json".to_string(), serde_json::to_vec(&data).expect("JSON values serialize"))],

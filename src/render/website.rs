@@ -82,7 +82,7 @@ fn page_html(cx: &RenderContext, page: Page, lang: &str) -> Result<(String, Stri
                 "day.html",
                 title,
                 text(&day.theme, lang, &site.default_language).to_string(),
-                json!({ "day": day_context(cx, day, lang, &root), "timetable": timetable_context(cx, day, lang, &root) }),
+                object([("day", day_context(cx, day, lang, &root)), ("timetable", timetable_context(cx, day, lang, &root))]),
             )
         }
         Page::Lesson(i) => {
@@ -104,6 +104,12 @@ pub fn extend_context(context: &mut Context, extra: Value) {
     if let Ok(fields) = Context::from_value(extra) {
         context.extend(fields);
     }
+}
+
+/// An object of the given fields, moved in: `json!` serializes a copy of each value it is
+/// given, which for a day of a large programme (its lessons) is worth avoiding.
+pub fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
+    Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
 pub fn desc(site: &Site, lang: &str) -> String {
@@ -160,15 +166,16 @@ fn home_context(cx: &RenderContext, lang: &str, root: &str) -> Value {
     let site = cx.site;
     let strings = &cx.theme.strings[lang];
     let days: Vec<Value> = site.days.iter().map(|d| day_context(cx, d, lang, root)).collect();
-    json!({
+    let mut context = json!({
         "about": simple_markdown_html(text(&site.about, lang, &site.default_language)),
-        "days": days,
         "total_duration": format_duration(site.total_minutes(), lang, strings),
         "lessons_count": format_count("lessons", site.lessons.len() as u64, lang, strings),
         "days_count": format_count("days", site.days.len() as u64, lang, strings),
         "centres_count": format_count("centres", site.centres.len() as u64, lang, strings),
         "age_min": site.audience.min, "age_max": site.audience.max,
-    })
+    });
+    context["days"] = Value::Array(days);
+    context
 }
 
 pub fn day_context(cx: &RenderContext, day: &Day, lang: &str, root: &str) -> Value {
@@ -187,7 +194,7 @@ pub fn day_context(cx: &RenderContext, day: &Day, lang: &str, root: &str) -> Val
             })
         })
         .collect();
-    json!({
+    let mut context = json!({
         "number": day.number,
         "title": text(&day.title, lang, &site.default_language),
         "theme": text(&day.theme, lang, &site.default_language),
@@ -202,8 +209,9 @@ pub fn day_context(cx: &RenderContext, day: &Day, lang: &str, root: &str) -> Val
             "pdf": cx.pdf.then(|| format!("{root}{}", handout_pdf_path(day.number, lang, v))),
         })),
         "lessons_count": format_count("lessons", lessons.len() as u64, lang, strings),
-        "lessons": lessons,
-    })
+    });
+    context["lessons"] = Value::Array(lessons);
+    context
 }
 
 pub fn timetable_context(cx: &RenderContext, day: &Day, lang: &str, root: &str) -> Value {
