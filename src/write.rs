@@ -212,9 +212,10 @@ fn apply_journal(staging: &Path, out_dir: &Path) -> Result<(), Diagnostics> {
     if !stamp.is_empty() {
         let _ = fs::remove_file(out_dir.join(crate::cache::STAMP));
     }
+    fs::create_dir_all(out_dir).map_err(|e| Diagnostic::error(out_dir, format!("cannot create folder: {e}")))?;
+    let _lock = lock_output(out_dir);
     // Deletions first: a stale file may stand where a new folder goes, and the reverse.
     deletions.par_iter().for_each(|p| remove_file_and_empty_parents(out_dir, p));
-    fs::create_dir_all(out_dir).map_err(|e| Diagnostic::error(out_dir, format!("cannot create folder: {e}")))?;
     make_dirs(out_dir, moves.iter().map(|m| Path::new(&m.path)))?;
     let errors: Vec<Diagnostic> = moves.par_iter().filter_map(|m| move_in(&pack, m, out_dir).err()).collect();
     Diagnostics(errors).into_result(())?;
@@ -223,6 +224,15 @@ fn apply_journal(staging: &Path, out_dir: &Path) -> Result<(), Diagnostics> {
     }
     let _ = fs::remove_dir_all(staging);
     Ok(())
+}
+
+/// Held while a journal is applied. Pages are written in place, so two builds applying at
+/// once (`dars serve` running while `dars build` is run, say) could mix their bytes in one
+/// page; the second waits. Where the file system has no locks, builds go on without.
+fn lock_output(out_dir: &Path) -> Option<fs::File> {
+    let dir = fs::File::open(out_dir).ok()?;
+    dir.lock().ok()?;
+    Some(dir)
 }
 
 /// Creates the folders of `files` below `out_dir`, a level at a time and each level in
@@ -426,6 +436,30 @@ mod tests {
         assert_eq!(fs::metadata(out.join("same.html")).unwrap().ino(), untouched, "an unchanged file is not rewritten");
         assert_eq!(fs::metadata(out.join("a/changed.html")).unwrap().ino(), changed, "a changed file is written in place");
         assert_eq!(beside(tmp.path()), ["output"]);
+    }
+
+    #[test]
+    fn a_build_waits_while_another_writes_into_output() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("output");
+        publish(&out, &[OutputFile::bytes("a.html", "first")]).unwrap();
+        let (locked, wait_for_lock) = std::sync::mpsc::channel();
+        let other = std::thread::spawn({
+            let out = out.clone();
+            move || {
+                let held = lock_output(&out).expect("the output folder can be locked");
+                locked.send(()).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                let released = std::time::Instant::now();
+                drop(held);
+                released
+            }
+        });
+        wait_for_lock.recv().unwrap();
+        publish(&out, &[OutputFile::bytes("a.html", "second")]).unwrap();
+        let done = std::time::Instant::now();
+        assert!(done >= other.join().unwrap(), "the page was written while another build held output/");
+        assert_eq!(fs::read_to_string(out.join("a.html")).unwrap(), "second");
     }
 
     #[test]
