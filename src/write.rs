@@ -310,7 +310,13 @@ fn write_in_place(dest: &Path, bytes: &[u8]) -> std::io::Result<()> {
         Err(_) => {}
     }
     // Not truncated to zero first: ext4 would then flush the file when it is closed.
-    let mut file = fs::OpenOptions::new().write(true).create(true).truncate(false).open(dest)?;
+    let mut file = match fs::OpenOptions::new().write(true).create(true).truncate(false).open(dest) {
+        Ok(file) => file,
+        // A read-only page (an earlier site copied with its modes, say): a rename replaces
+        // it as the folder allows, as builds always could.
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => return replace_by_rename(dest, bytes),
+        Err(e) => return Err(e),
+    };
     file.write_all(bytes)?;
     if old_len > bytes.len() as u64 {
         file.set_len(bytes.len() as u64)?;
