@@ -60,7 +60,7 @@ pub struct Staging {
 }
 
 /// A staged page: where its bytes lie in the pack, and its path below output/.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 struct Move {
     offset: u64,
     len: u64,
@@ -418,6 +418,16 @@ mod tests {
         staging
     }
 
+    /// As if the process holding `staging` was killed: its folder stays, under the name
+    /// of a process that no longer runs.
+    fn killed(mut staging: Staging) {
+        let dir = staging.dir.clone();
+        let parent = dir.parent().unwrap().to_path_buf();
+        staging.done = true;
+        drop(staging);
+        fs::rename(&dir, parent.join("output.staging-999999999")).unwrap();
+    }
+
     #[test]
     fn only_plain_relative_paths_are_written() {
         assert!(is_safe_relative("fr/day-1/index.html"));
@@ -498,7 +508,7 @@ mod tests {
         let out = tmp.path().join("output");
         publish(&out, &[OutputFile::bytes("old.html", "o"), OutputFile::bytes("a.html", "1")]).unwrap();
         let new = [OutputFile::bytes("a.html", "2"), OutputFile::bytes("b/c.html", "3"), OutputFile::bytes("d.html", "4")];
-        let mut staging = staged(&out, &new);
+        let staging = staged(&out, &new);
         let moves = std::mem::take(&mut *staging.moves.lock().unwrap());
         write_journal(&staging.dir, &moves, &["old.html".to_string()]).unwrap();
         // Killed after one page, halfway through another: the process is gone, its staging
@@ -507,11 +517,7 @@ mod tests {
         let half = out.join(&moves[1].path);
         fs::create_dir_all(half.parent().unwrap()).unwrap();
         fs::write(&half, "").unwrap();
-        let dir = staging.dir.clone();
-        staging.done = true;
-        drop(staging);
-        let pretend_dead = tmp.path().join("output.staging-999999999");
-        fs::rename(&dir, &pretend_dead).unwrap();
+        killed(staging);
         recover(&out);
         assert_eq!(tree(&out), [("a.html", "2"), ("b/c.html", "3"), ("d.html", "4")].iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>());
         assert_eq!(beside(tmp.path()), ["output"]);
@@ -522,11 +528,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("output");
         publish(&out, &[OutputFile::bytes("a.html", "1")]).unwrap();
-        let mut staging = staged(&out, &[OutputFile::bytes("a.html", "2")]);
-        let dir = staging.dir.clone();
-        staging.done = true;
-        drop(staging);
-        fs::rename(&dir, tmp.path().join("output.staging-999999999")).unwrap();
+        killed(staged(&out, &[OutputFile::bytes("a.html", "2")]));
         recover(&out);
         assert_eq!(tree(&out), [("a.html".to_string(), "1".to_string())]);
         assert_eq!(beside(tmp.path()), ["output"]);
