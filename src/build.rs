@@ -11,16 +11,19 @@ use crate::load::Loaded;
 use crate::model::Site;
 use crate::render::{OutputFile, RenderContext, Renderer, handout::Handouts, sitemap::Sitemap, website::Website};
 use crate::theme::Theme;
-use crate::write::{Discard, PageSink, Staging};
+use crate::write::{Discard, Failure, OutputDir, PageSink};
 
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
+    /// The project: an output folder may never hold it.
+    pub project_dir: PathBuf,
     pub content_dir: PathBuf,
     pub theme_dir: PathBuf,
     pub output_dir: PathBuf,
     /// Typeset the handout PDFs (and their zip); without, handouts are HTML only.
     pub pdf: bool,
-    /// Build even when output/ was made from the same inputs.
+    /// Build even when output/ was made from the same inputs, and into a folder dars did
+    /// not make (its files are then left alone, but for those dars makes).
     pub force: bool,
 }
 
@@ -29,7 +32,7 @@ impl BuildOptions {
     pub fn in_project(root: &Path) -> Self {
         // `content/…` rather than `./content/…` in messages when run from the project.
         let at = |p: &str| if root == Path::new(".") { PathBuf::from(p) } else { root.join(p) };
-        Self { content_dir: at("content"), theme_dir: at("themes/default"), output_dir: at("output"), pdf: true, force: false }
+        Self { project_dir: root.to_path_buf(), content_dir: at("content"), theme_dir: at("themes/default"), output_dir: at("output"), pdf: true, force: false }
     }
 }
 
@@ -101,12 +104,13 @@ impl Builder {
     }
 
     /// Loads and checks content and theme, renders every output, and publishes it.
-    pub fn build(&self, opts: &BuildOptions) -> Result<BuildReport, Diagnostics> {
+    pub fn build(&self, opts: &BuildOptions) -> Result<BuildReport, Failure> {
         let mut report = BuildReport::default();
         let start = Instant::now();
-        crate::write::recover(&opts.output_dir);
+        // Held until the build is published: a second build waits, then decides for itself.
+        let mut output = OutputDir::open(&opts.output_dir, &[&opts.content_dir, &opts.theme_dir], &opts.project_dir, opts.force)?;
         let inputs = crate::cache::inputs_hash(opts);
-        if !opts.force && inputs.as_deref().is_some_and(|h| crate::cache::up_to_date(&opts.output_dir, h)) {
+        if !opts.force && inputs.as_deref().is_some_and(|h| output.up_to_date(h)) {
             report.stages.push(("compare inputs", start.elapsed()));
             report.up_to_date = true;
             return Ok(report);
@@ -115,21 +119,44 @@ impl Builder {
         let (site, theme) = timed(&mut report, "load", || self.load(opts))?;
         // Pages are staged as they are rendered; output/ changes only once all succeeded
         // (dropped on error, the staging folder is removed).
-        let staging = Staging::begin(&opts.output_dir)?;
+        let staging = output.staging()?;
         self.highlighter.take_spent();
         let rendered = timed(&mut report, "render", || self.render_into(&site, &theme, opts.pdf, Some(&staging)))?;
         report.renderers = rendered.times;
         report.cpu.push(("highlight", self.highlighter.take_spent()));
         report.warnings = rendered.warnings;
-        let mut files = rendered.files;
-        if let Some(hash) = inputs {
-            files.push(OutputFile::bytes(crate::cache::STAMP, hash));
+        let inputs = self.unchanged_since(inputs, opts, &mut report);
+        let files = rendered.files;
+        let published = timed(&mut report, "write", || output.publish(staging, &files, inputs))?;
+        if !published.new_foreign.is_empty() {
+            report.warnings.push(crate::error::Diagnostic::warning(
+                &opts.output_dir,
+                format!(
+                    "holds {} file(s) dars did not write ({}); dars leaves them alone",
+                    published.foreign,
+                    published.new_foreign.iter().take(5).map(String::as_str).collect::<Vec<_>>().join(", ")
+                        + if published.new_foreign.len() > 5 { ", …" } else { "" }
+                ),
+            ));
         }
-        timed(&mut report, "write", || staging.finish(&files))?;
         report.pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
         report.files = files.len();
         report.lessons = site.lessons.len();
         Ok(report)
+    }
+
+    /// The hash of the inputs if they are still what the build read: an edit made while it
+    /// ran is not in output/, so output/ must not claim to be up to date with it.
+    fn unchanged_since(&self, before: Option<String>, opts: &BuildOptions, report: &mut BuildReport) -> Option<String> {
+        let before = before?;
+        if crate::cache::inputs_hash(opts).as_ref() == Some(&before) {
+            return Some(before);
+        }
+        report.warnings.push(crate::error::Diagnostic::warning(
+            &opts.content_dir,
+            "files changed while the site was being built: they are not all in this build; run dars build again",
+        ));
+        None
     }
 
     /// Content and theme, loaded and cross-checked; the errors of both are reported together.
@@ -195,16 +222,24 @@ impl Builder {
         let mut files = Vec::new();
         let mut times = vec![("markdown", bodies_time)];
         diags.extend(checks);
+        let mut a_renderer_failed = false;
         for (name, time, r) in results {
             times.push((name, time));
             match r {
                 Ok(mut f) => files.append(&mut f),
-                Err(d) => diags.extend(d),
+                Err(d) => {
+                    a_renderer_failed = true;
+                    diags.extend(d);
+                }
             }
         }
-        let start = Instant::now();
-        diags.extend(crate::linkcheck::check(&files));
-        times.push(("check links", start.elapsed()));
+        // The files of a renderer that failed are missing: every link to them (each page
+        // links the downloads) would be one more error with the same cause.
+        if !a_renderer_failed {
+            let start = Instant::now();
+            diags.extend(crate::linkcheck::check(&files));
+            times.push(("check links", start.elapsed()));
+        }
         if diags.has_errors() {
             return Err(diags.sorted());
         }

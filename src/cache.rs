@@ -1,19 +1,15 @@
 //! A no-change rebuild: the inputs of a build (every file of content/ and the theme, the
-//! options and the dars executable itself) are hashed, and the hash is written into the
-//! output. When the next build finds the same hash there, output/ is already what it
-//! would write, and nothing is done.
+//! options and the dars executable itself) are hashed, and the hash is written into
+//! output/'s manifest. When the next build finds the same hash there, output/ is already
+//! what it would write, and nothing is done.
 
 use std::fs;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::path::Path;
 
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::build::BuildOptions;
-
-/// The file in output/ that holds the hash of the inputs it was built from.
-pub const STAMP: &str = ".dars-inputs";
 
 /// Hash of everything a build reads; None when something cannot be read (then build).
 pub fn inputs_hash(opts: &BuildOptions) -> Option<String> {
@@ -27,7 +23,8 @@ pub fn inputs_hash(opts: &BuildOptions) -> Option<String> {
     for dir in [&opts.content_dir, &opts.theme_dir] {
         dir.hash(&mut h);
         let mut files = Vec::new();
-        for entry in WalkDir::new(dir).sort_by_file_name() {
+        // What the load stage skips (hidden folders, editors' back-ups) is no input.
+        for entry in WalkDir::new(dir).sort_by_file_name().into_iter().filter_entry(|e| e.depth() == 0 || !crate::load::is_ignored(e.file_name())) {
             let entry = entry.ok()?;
             if entry.file_type().is_file() {
                 files.push(entry.into_path());
@@ -46,9 +43,4 @@ pub fn inputs_hash(opts: &BuildOptions) -> Option<String> {
         hashes?.hash(&mut h);
     }
     Some(format!("{:016x}", h.finish()))
-}
-
-/// Whether `out_dir` was built from exactly these inputs.
-pub fn up_to_date(out_dir: &Path, hash: &str) -> bool {
-    fs::read_to_string(out_dir.join(STAMP)).is_ok_and(|s| s.trim() == hash)
 }

@@ -12,6 +12,7 @@ pub mod corpus;
 pub mod error;
 pub mod highlight;
 pub mod i18n;
+pub mod limits;
 pub mod linkcheck;
 pub mod load;
 pub mod markdown;

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use crate::error::{Diagnostic, Diagnostics};
+use crate::limits::Limits;
 use crate::yaml::{self, CentresFile, FrontMatter, ProgrammeFile};
 
 pub const PROGRAMME_FILE: &str = "programme.yaml";
@@ -78,9 +79,10 @@ pub fn load(content_dir: &Path) -> Result<(Loaded, Diagnostics), Diagnostics> {
         Ok(p) => p.languages.iter().map(|l| l.code.clone()).collect(),
         Err(_) => Vec::new(),
     };
+    let limits = programme.as_ref().map(|p| p.limits).unwrap_or_default();
     let results: Vec<Result<LessonFile, Diagnostic>> = lesson_paths
         .par_iter()
-        .map(|rel| load_lesson(content_dir, rel, &languages))
+        .map(|rel| load_lesson(content_dir, rel, &languages, &limits))
         .collect();
     let mut lessons = Vec::with_capacity(results.len());
     let mut failed = Vec::new();
@@ -104,10 +106,13 @@ pub fn load(content_dir: &Path) -> Result<(Loaded, Diagnostics), Diagnostics> {
 }
 
 /// Lesson files (`*.md`) and other files below content/, both relative and sorted.
+/// Hidden files and folders (`.git/`) and editors' back-ups are not content: never
+/// published, never served.
 fn walk(content_dir: &Path, diags: &mut Diagnostics) -> (Vec<String>, Vec<String>) {
     let mut lessons = Vec::new();
     let mut assets = Vec::new();
-    for entry in WalkDir::new(content_dir).sort_by_file_name() {
+    let entries = WalkDir::new(content_dir).sort_by_file_name().into_iter().filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name()));
+    for entry in entries {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
@@ -116,11 +121,11 @@ fn walk(content_dir: &Path, diags: &mut Diagnostics) -> (Vec<String>, Vec<String
                 continue;
             }
         };
-        if !entry.file_type().is_file() || is_hidden(entry.file_name().to_str()) {
+        if !entry.file_type().is_file() {
             continue;
         }
         let Some(rel) = relative_slash_path(content_dir, entry.path()) else {
-            diags.push(Diagnostic::error(entry.path(), "file name is not valid Unicode; rename it"));
+            diags.push(Diagnostic::error(entry.path(), "file name is not valid Unicode (UTF-8); rename it"));
             continue;
         };
         if rel.ends_with(".md") {
@@ -132,9 +137,22 @@ fn walk(content_dir: &Path, diags: &mut Diagnostics) -> (Vec<String>, Vec<String
     (lessons, assets)
 }
 
-/// Editors leave swap and backup files (`.x.swp`, `x~`) that are not content.
-pub fn is_hidden(name: Option<&str>) -> bool {
-    name.is_none_or(|n| n.starts_with('.') || n.ends_with('~'))
+/// Hidden files and folders (`.git`, `.DS_Store`), editors' swap and back-up files (`x~`,
+/// `#x#`, `x.swp`, `x.bak`, `x.tmp`) and system litter (`Thumbs.db`): not content. A name
+/// that is not Unicode is not ignored, so that it is reported.
+pub fn is_ignored(name: &std::ffi::OsStr) -> bool {
+    let Some(n) = name.to_str() else { return false };
+    n.starts_with('.')
+        || n.ends_with('~')
+        || (n.starts_with('#') && n.ends_with('#'))
+        || [".swp", ".swo", ".bak", ".tmp", ".orig"].iter().any(|x| n.ends_with(x))
+        || n.eq_ignore_ascii_case("Thumbs.db")
+        || n.eq_ignore_ascii_case("desktop.ini")
+}
+
+/// Whether a path below content/ (`/`-separated) is in or is an ignored file.
+pub fn is_ignored_path(rel: &Path) -> bool {
+    rel.components().any(|c| is_ignored(c.as_os_str()))
 }
 
 pub fn relative_slash_path(root: &Path, path: &Path) -> Option<String> {
@@ -173,7 +191,7 @@ fn normalize_newlines(s: &str) -> String {
     if s.contains('\r') { s.replace("\r\n", "\n").replace('\r', "\n") } else { s.to_string() }
 }
 
-pub fn load_lesson(content_dir: &Path, rel: &str, languages: &[String]) -> Result<LessonFile, Diagnostic> {
+pub fn load_lesson(content_dir: &Path, rel: &str, languages: &[String], limits: &Limits) -> Result<LessonFile, Diagnostic> {
     let path = content_dir.join(rel);
     let (slug, lang) = parse_file_name(rel).map_err(|m| Diagnostic::error(&path, m))?;
     if !languages.is_empty() && !languages.contains(&lang) {
@@ -185,8 +203,16 @@ pub fn load_lesson(content_dir: &Path, rel: &str, languages: &[String]) -> Resul
             ),
         ));
     }
+    // Checked before reading: a 50 MB lesson would cost gigabytes further on.
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    limits.check_lesson_size(size).map_err(|m| Diagnostic::error(&path, m).at(1, None))?;
     let text = read_text(&path)?;
+    if let Some(at) = text.find('\0') {
+        let line = text[..at].matches('\n').count() + 1;
+        return Err(Diagnostic::error(&path, "this file holds a NUL character (a byte 0), which is not text; remove it (it often comes from a copy out of a binary file or a broken editor)").at(line, None));
+    }
     let (front_text, body, body_line) = split_front_matter(&text).map_err(|(line, m)| Diagnostic::error(&path, m).at(line, None))?;
+    limits.check_front_matter_size(front_text.len() as u64).map_err(|m| Diagnostic::error(&path, m).at(1, None))?;
     let front: FrontMatter = yaml::parse(front_text, &path, 2)?;
     let key_lines = top_level_key_lines(front_text, 2);
     let content_hash = content_hash(&text);
@@ -299,6 +325,14 @@ mod tests {
         assert_eq!((y, b, line), ("a: 1\n", "hello\n", 4));
         assert_eq!(split_front_matter("hello").unwrap_err().0, 1);
         assert!(split_front_matter("---\na: 1\n").is_err());
+    }
+
+    #[test]
+    fn hidden_files_and_back_ups_are_not_content() {
+        let ignored = [".git", ".DS_Store", "lesson.fr.md~", "#lesson.fr.md#", ".lesson.fr.md.swp", "photo.png.bak", "Thumbs.db"];
+        assert!(ignored.iter().all(|n| is_ignored(std::ffi::OsStr::new(n))));
+        assert!(!is_ignored(std::ffi::OsStr::new("01-intro.fr.md")) && !is_ignored(std::ffi::OsStr::new("photo.png")));
+        assert!(is_ignored_path(Path::new("day-1/.git/config")));
     }
 
     #[test]

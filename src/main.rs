@@ -86,7 +86,8 @@ struct SiteArgs {
     /// Make the handouts as HTML only, without typesetting PDFs (faster).
     #[arg(long)]
     no_pdf: bool,
-    /// Build even if output/ was made from exactly the same files.
+    /// Build even if output/ was made from exactly the same files, and into a folder dars did
+    /// not make (dars then replaces the files it makes and leaves every other file alone).
     #[arg(long)]
     force: bool,
 }
@@ -192,9 +193,15 @@ fn build(opts: &dars::BuildOptions) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Err(diags) => {
-            eprintln!("{diags}");
-            eprintln!("build failed: {} was left as it was", opts.output_dir.display());
+        Err(failure) => {
+            eprintln!("{failure}");
+            let out = opts.output_dir.display();
+            match failure.output {
+                dars::write::OutputState::Unchanged => eprintln!("build failed: {out} was left as it was"),
+                dars::write::OutputState::PartlyUpdated { replaced, changed } => eprintln!(
+                    "build failed while replacing files: {out} is partly updated ({replaced} of {changed} changed files are new, the others still the previous build's; each file is whole). Fix the cause and build again: the next build finishes it"
+                ),
+            }
             ExitCode::FAILURE
         }
     }

@@ -202,6 +202,10 @@ pub struct HtmlContext<'a> {
     pub highlighter: &'a dyn Highlight,
     /// Maps a link or image destination to its address in the output, or says what is wrong.
     pub resolve: &'a dyn Fn(&str) -> Result<String, String>,
+    /// Says what is wrong with an image (unreadable, too many pixels), if anything.
+    pub check_image: &'a dyn Fn(&str) -> Result<(), String>,
+    /// Lists and block quotes nested deeper than this are refused.
+    pub max_depth: usize,
     pub labels: BlockLabels<'a>,
 }
 
@@ -276,6 +280,15 @@ fn render_markdown(block: &Block, ctx: &HtmlContext, out: &mut RenderedHtml, dia
     let line_starts: Vec<usize> = std::iter::once(0).chain(block.text.match_indices('\n').map(|(i, _)| i + 1)).collect();
     let line_of = |offset: usize| block.line + line_starts.partition_point(|&s| s <= offset) - 1;
     let events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(block.text, markdown_options()).into_offset_iter().collect();
+    if let Some(offset) = too_deep(&events, ctx.max_depth) {
+        let message = format!(
+            "lists or quotes are nested more than {} deep here; flatten them. {}",
+            ctx.max_depth,
+            crate::limits::Limits::how_to_raise("nesting_depth", ctx.max_depth)
+        );
+        diags.push(Diagnostic::error(ctx.file, message).at(line_of(offset), None));
+        return;
+    }
     let mut html_events: Vec<Event> = Vec::with_capacity(events.len());
     let mut i = 0;
     while i < events.len() {
@@ -316,6 +329,9 @@ fn render_markdown(block: &Block, ctx: &HtmlContext, out: &mut RenderedHtml, dia
                 if !crate::render::links::is_external(dest_url) {
                     out.links.push((line_of(range.start), dest_url.to_string()));
                 }
+                if let Err(message) = (ctx.check_image)(dest_url) {
+                    diags.push(Diagnostic::error(ctx.file, message).at(line_of(range.start), None));
+                }
                 let dest = resolve_or_report(dest_url, ctx, line_of(range.start), diags);
                 html_events.push(Event::Start(Tag::Image { link_type: *link_type, dest_url: CowStr::from(dest), title: title.clone(), id: id.clone() }));
             }
@@ -347,6 +363,33 @@ fn resolve_or_report(dest: &str, ctx: &HtmlContext, line: usize, diags: &mut Dia
 pub fn code_block_html(code: &str, lang: &str, highlighter: &dyn Highlight) -> String {
     let class = if lang.is_empty() { String::new() } else { format!(" class=\"language-{}\"", escape_html(lang)) };
     format!("<pre class=\"code\" dir=\"ltr\"><code{class}>{}</code></pre>\n", highlighter.highlight(code, lang))
+}
+
+/// Where lists and block quotes first nest deeper than `max`, or any element deeper than
+/// four times that (emphasis in links in emphasis…): the typesetting of such a lesson
+/// grows far faster than its size.
+fn too_deep<T>(events: &[(Event, std::ops::Range<T>)], max: usize) -> Option<T>
+where
+    T: Copy,
+{
+    let (mut containers, mut all) = (0usize, 0usize);
+    for (e, range) in events {
+        match e {
+            Event::Start(tag) => {
+                all += 1;
+                containers += usize::from(matches!(tag, Tag::List(_) | Tag::BlockQuote(_)));
+                if containers > max || all > 4 * max {
+                    return Some(range.start);
+                }
+            }
+            Event::End(tag) => {
+                all = all.saturating_sub(1);
+                containers = containers.saturating_sub(usize::from(matches!(tag, TagEnd::List(_) | TagEnd::BlockQuote(_))));
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Index of the event that closes the one opened at `start`.
@@ -412,7 +455,14 @@ mod tests {
     use crate::highlight::Highlighter;
 
     fn ctx<'a>(h: &'a Highlighter, resolve: &'a dyn Fn(&str) -> Result<String, String>) -> HtmlContext<'a> {
-        HtmlContext { file: Path::new("l.fr.md"), highlighter: h, resolve, labels: BlockLabels { exercise: "Exercice", solution: "Solution", trainer: "Formateur" } }
+        HtmlContext {
+            file: Path::new("l.fr.md"),
+            highlighter: h,
+            resolve,
+            check_image: &|_| Ok(()),
+            max_depth: 16,
+            labels: BlockLabels { exercise: "Exercice", solution: "Solution", trainer: "Formateur" },
+        }
     }
 
     #[test]
@@ -464,6 +514,22 @@ mod tests {
         assert!(r.html.contains("id=\"ما-هو-الحاسوب-2\""));
         assert!(r.html.contains("<pre class=\"code\" dir=\"ltr\">"));
         assert_eq!(r.toc.len(), 2);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_at_its_line_before_any_costly_work() {
+        let h = Highlighter::new();
+        let resolve = |d: &str| Ok(d.to_string());
+        let deep: String = (0..10_000).map(|i| format!("{}- item\n", "  ".repeat(i))).collect();
+        let body = format!("Intro\n\n{deep}");
+        let blocks = split_blocks(&body, 5, Path::new("x.md")).unwrap();
+        let start = std::time::Instant::now();
+        let err = render_html(&blocks, Audience::Public, &ctx(&h, &resolve)).unwrap_err();
+        assert!(start.elapsed() < std::time::Duration::from_secs(5), "took {:?}", start.elapsed());
+        assert!(err.0[0].message.contains("nested more than 16 deep") && err.0[0].message.contains("nesting_depth"), "{}", err.0[0].message);
+        assert_eq!(err.0[0].line, Some(7 + 16), "the line of the 17th level");
+        let ok: String = (0..16).map(|i| format!("{}- item\n", "  ".repeat(i))).collect();
+        assert!(render_html(&split_blocks(&ok, 1, Path::new("x.md")).unwrap(), Audience::Public, &ctx(&h, &resolve)).is_ok());
     }
 
     #[test]

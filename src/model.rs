@@ -22,6 +22,7 @@ pub struct Site {
     pub about: Localized,
     pub audience: AgeRange,
     pub base_url: Option<String>,
+    pub limits: crate::limits::Limits,
     pub days: Vec<Day>,
     pub centres: Vec<Centre>,
     /// Published lessons, sorted by day then order.
@@ -263,6 +264,7 @@ pub fn build_partial(loaded: &Loaded, mut diags: Diagnostics) -> (Site, Diagnost
         about: p.about.clone(),
         audience: p.audience.age,
         base_url: p.base_url.clone(),
+        limits: p.limits,
         days,
         centres,
         lessons,

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::build::{BuildOptions, Builder};
 use crate::error::Diagnostics;
-use crate::load::{Loaded, is_hidden, load_lesson, relative_slash_path};
+use crate::load::{Loaded, is_ignored_path, load_lesson, relative_slash_path};
 use crate::model::Site;
 use crate::render::handout::{HandoutKit, pack_and_downloads, render_days};
 use crate::render::website::render_page;
@@ -84,10 +84,12 @@ impl Session {
     /// Rebuilds after `paths` changed on disk (created, edited, removed or renamed).
     pub fn apply(&mut self, paths: &[PathBuf]) -> Result<Update, Diagnostics> {
         let content = self.opts.content_dir.canonicalize().unwrap_or_else(|_| self.opts.content_dir.clone());
+        let theme = self.opts.theme_dir.canonicalize().unwrap_or_else(|_| self.opts.theme_dir.clone());
         let mut lessons = BTreeSet::new();
         for path in paths {
-            let name = path.file_name().and_then(|n| n.to_str());
-            if is_hidden(name) {
+            // Only the part below the watched folder: the project may itself sit in a hidden one.
+            let below = [&content, &self.opts.content_dir, &theme, &self.opts.theme_dir].iter().find_map(|d| path.strip_prefix(d).ok()).or(path.file_name().map(Path::new));
+            if below.is_some_and(is_ignored_path) {
                 continue;
             }
             match relative_slash_path(&content, path).or_else(|| relative_slash_path(&self.opts.content_dir, path)) {
@@ -109,12 +111,13 @@ impl Session {
         let state = self.state.as_ref().expect("incremental rebuilds follow a full one");
         let mut loaded = self.pending.take().unwrap_or_else(|| state.loaded.clone());
         let languages: Vec<String> = state.site.languages.iter().map(|l| l.code.clone()).collect();
+        let limits = state.loaded.programme.limits;
         let mut diags = Diagnostics::new();
         for rel in rels {
             loaded.lessons.retain(|l| &l.rel != rel);
             loaded.failed.retain(|f| f != rel);
             if self.opts.content_dir.join(rel).is_file() {
-                match load_lesson(&self.opts.content_dir, rel, &languages) {
+                match load_lesson(&self.opts.content_dir, rel, &languages, &limits) {
                     Ok(l) => loaded.lessons.push(l),
                     Err(d) => {
                         diags.push(d);
@@ -126,7 +129,7 @@ impl Session {
         loaded.lessons.sort_by(|a, b| a.rel.cmp(&b.rel));
         // Errors in files not touched now are still errors.
         for rel in loaded.failed.iter().filter(|f| !rels.contains(*f)) {
-            if let Err(d) = load_lesson(&self.opts.content_dir, rel, &languages) {
+            if let Err(d) = load_lesson(&self.opts.content_dir, rel, &languages, &limits) {
                 diags.push(d);
             }
         }

@@ -118,13 +118,12 @@ pub fn list_files(dir: &Path, diags: &mut Diagnostics) -> Vec<(String, PathBuf)>
         diags.push(Diagnostic::error(dir, "folder not found in the theme"));
         return out;
     }
-    for entry in WalkDir::new(dir).sort_by_file_name() {
+    for entry in WalkDir::new(dir).sort_by_file_name().into_iter().filter_entry(|e| e.depth() == 0 || !crate::load::is_ignored(e.file_name())) {
         match entry {
             Ok(e) if e.file_type().is_file() => {
                 let rel = e.path().strip_prefix(dir).ok().and_then(|r| r.to_str()).map(|r| r.replace('\\', "/"));
                 match rel {
-                    Some(rel) if !rel.split('/').any(|p| p.starts_with('.')) => out.push((rel, e.path().to_path_buf())),
-                    Some(_) => {}
+                    Some(rel) => out.push((rel, e.path().to_path_buf())),
                     None => diags.push(Diagnostic::error(e.path(), "file name is not valid Unicode; rename it")),
                 }
             }

@@ -39,6 +39,9 @@ pub struct ProgrammeFile {
     #[serde(default)]
     pub base_url: Option<String>,
     pub days: Vec<DayEntry>,
+    /// Bounds on lessons, images and handouts (see `crate::limits`).
+    #[serde(default)]
+    pub limits: crate::limits::Limits,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -40,7 +40,7 @@ fn lesson_body() -> impl Strategy<Value = String> {
 }
 
 fn html_ctx<'a>(resolve: &'a dyn Fn(&str) -> Result<String, String>, highlighter: &'a dars::highlight::Highlighter) -> HtmlContext<'a> {
-    HtmlContext { file: Path::new("l.fr.md"), highlighter, resolve, labels: BlockLabels { exercise: "E", solution: "S", trainer: "T" } }
+    HtmlContext { file: Path::new("l.fr.md"), highlighter, resolve, check_image: &|_| Ok(()), max_depth: 16, labels: BlockLabels { exercise: "E", solution: "S", trainer: "T" } }
 }
 
 fn typesetter() -> &'static Typesetter {
@@ -79,6 +79,9 @@ fn typeset(markup: &str) -> Result<Vec<u8>, dars::Diagnostics> {
         files: vec![("/data.json".into(), br#"{"labels": {"exercise": "E", "solution": "S", "for_the_trainer": "T"}}"#.to_vec())],
         media_root: media_root().to_path_buf(),
         today: (2025, 10, 20),
+        name: "the test document".into(),
+        limit_origin: "programme.yaml".into(),
+        max_pages: 400,
     };
     typesetter().pdf(&doc)
 }

@@ -56,8 +56,8 @@ fn arabic_file_names_and_punctuation_make_safe_stable_addresses() {
     assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
     assert!(out.join("ar/day-2/ما-هو-الحاسوب-نسخة-2/index.html").is_file());
     assert!(out.join("fr/day-2/drôle-de-nom/index.html").is_file());
-    // `.dars-inputs` is dars's own record of what the site was built from.
-    for f in files_below(&out).into_iter().filter(|f| f != ".dars-inputs") {
+    // `.dars-manifest` is dars's own record of the files it wrote.
+    for f in files_below(&out).into_iter().filter(|f| f != ".dars-manifest") {
         assert!(!f.split('/').any(|p| p == ".." || p.starts_with('.')), "unsafe output path {f}");
     }
     assert!(files_below(dir.path()).iter().all(|f| f.starts_with("content/") || f.starts_with("output/")), "nothing written outside output/");

@@ -256,10 +256,13 @@ fn handout_html(cx: &RenderContext, day: &Day, lang: &str, version: Version) -> 
 fn notes_html(cx: &RenderContext, notes: &str, file: &Path, rel: &str, root: &str) -> Result<String, Diagnostics> {
     let blocks = [Block { kind: BlockKind::Text, text: notes, line: 1 }];
     let resolve = |dest: &str| links::resolve(cx.site, rel, root, dest);
+    let check_image = |dest: &str| links::check_image(cx.site, rel, dest);
     let ctx = crate::markdown::HtmlContext {
         file,
         highlighter: cx.highlighter,
         resolve: &resolve,
+        check_image: &check_image,
+        max_depth: cx.site.limits.nesting_depth,
         labels: crate::markdown::BlockLabels { exercise: "", solution: "", trainer: "" },
     };
     Ok(crate::markdown::render_html(&blocks, Audience::Trainer, &ctx)?.html)
@@ -338,6 +341,9 @@ fn handout_document(cx: &RenderContext, template: &HandoutTemplate, day: &Day, l
         files: vec![("/data.json".to_string(), serde_json::to_vec(&data).expect("JSON values serialize"))],
         media_root: site.content_dir.clone(),
         today: (day.date.year, day.date.month as u8, day.date.day as u8),
+        name: format!("the {} handout of day {} ({lang})", version.name(), day.number),
+        limit_origin: site.content_dir.join(crate::load::PROGRAMME_FILE),
+        max_pages: site.limits.handout_pages,
     })
 }
 

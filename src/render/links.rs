@@ -49,6 +49,23 @@ pub fn resolve_asset(site: &Site, from_rel: &str, dest: &str) -> Result<String, 
     }
 }
 
+/// What is wrong with an image a lesson shows, if anything: a file that is no image or
+/// is too large to decode safely. Only its header is read.
+pub fn check_image(site: &Site, from_rel: &str, dest: &str) -> Result<(), String> {
+    if is_external(dest) {
+        return Ok(());
+    }
+    // A missing file is the link check's to report.
+    let Ok(target) = resolve_asset(site, from_rel, dest) else { return Ok(()) };
+    if target.to_ascii_lowercase().ends_with(".svg") {
+        return Ok(());
+    }
+    match imagesize::size(site.content_dir.join(&target)) {
+        Ok(size) => site.limits.check_image(dest, size.width as u64, size.height as u64),
+        Err(e) => Err(format!("image `{dest}` (content/{target}) cannot be read as an image ({e}); replace it with a PNG, JPEG, GIF or WebP file")),
+    }
+}
+
 /// `http:`, `mailto:` and the like, and protocol-relative `//host`.
 pub fn is_external(dest: &str) -> bool {
     if dest.starts_with("//") {

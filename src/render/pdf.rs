@@ -47,7 +47,7 @@ impl Typesetter {
     /// Typesets `doc` into a PDF.
     pub fn pdf(&self, doc: &Document) -> Result<Vec<u8>, Diagnostics> {
         let world = DocumentWorld { typesetter: self, doc };
-        let compiled = typst::compile::<PagedDocument>(&world).output.map_err(|errs| doc.diagnostics(&world, &errs));
+        let compiled = typst::compile::<PagedDocument>(&world).output.map_err(|errs| doc.diagnostics(&world, &errs)).and_then(|c| doc.within_page_limit(c));
         let pdf = compiled.and_then(|c| typst_pdf::pdf(&c, &typst_pdf::PdfOptions::default()).map_err(|errs| doc.diagnostics(&world, &errs)));
         // typst memoizes into a process-wide cache that only grows: left alone, a build of
         // hundreds of handouts held gigabytes. Results reused by the last few documents
@@ -64,6 +64,11 @@ pub struct Document {
     pub files: Vec<(String, Vec<u8>)>,
     pub media_root: PathBuf,
     pub today: (i32, u8, u8),
+    /// What it is, for messages ("the trainer handout of day 3 (fr)").
+    pub name: String,
+    /// Where an error about the whole document is reported, and its page limit.
+    pub limit_origin: PathBuf,
+    pub max_pages: usize,
 }
 
 /// A Typst source, with the file authors know it by (for error messages).
@@ -78,6 +83,21 @@ fn file_id(path: &str) -> Option<FileId> {
 }
 
 impl Document {
+    /// A document far longer than any handout is refused before its PDF is written (the
+    /// layout is done by then; the lesson size and nesting limits bound that part).
+    fn within_page_limit(&self, compiled: PagedDocument) -> Result<PagedDocument, Diagnostics> {
+        let pages = compiled.pages().len();
+        if pages <= self.max_pages {
+            return Ok(compiled);
+        }
+        let message = format!(
+            "{} has {pages} pages; move lessons to other days or shorten them. {}",
+            self.name,
+            crate::limits::Limits::how_to_raise("handout_pages", self.max_pages)
+        );
+        Err(Diagnostic::error(&self.limit_origin, message).into())
+    }
+
     fn diagnostics(&self, world: &DocumentWorld, errs: &[SourceDiagnostic]) -> Diagnostics {
         use typst::WorldExt;
         let mut diags = Diagnostics::new();

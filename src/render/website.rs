@@ -280,7 +280,8 @@ pub fn lesson_blocks(cx: &RenderContext, index: usize, lang: &str, root: &str, h
     let t = &cx.site.lessons[index].translations[lang];
     let blocks = split_blocks(&t.body, t.body_line, &t.path)?;
     let resolve = |dest: &str| links::resolve(cx.site, &t.rel, root, dest);
-    let ctx = HtmlContext { file: &t.path, highlighter, resolve: &resolve, labels: block_labels(cx, lang) };
+    let check_image = |dest: &str| links::check_image(cx.site, &t.rel, dest);
+    let ctx = HtmlContext { file: &t.path, highlighter, resolve: &resolve, check_image: &check_image, max_depth: cx.site.limits.nesting_depth, labels: block_labels(cx, lang) };
     render_blocks(&blocks, &ctx)
 }
 
