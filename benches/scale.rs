@@ -6,7 +6,8 @@
 //! for scale), a forced full rebuild, a rebuild after a template edit (every page written
 //! again) and a build with nothing changed.
 //!
-//! `SCALE_SIZES=1000,5000,10000` and `SCALE_RUNS=5` change what is measured.
+//! `SCALE_SIZES=1000,5000,10000` and `SCALE_RUNS=5` change what is measured;
+//! `DARS_BIN=/path/to/dars` measures another build of dars (an older one, to compare).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -48,7 +49,8 @@ fn median<T: Ord + Copy>(mut xs: Vec<T>) -> T {
 }
 
 fn main() {
-    let dars = env!("CARGO_BIN_EXE_dars");
+    let dars_bin = std::env::var("DARS_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_dars").to_string());
+    let dars = dars_bin.as_str();
     let theme = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
     let sizes: Vec<usize> = std::env::var("SCALE_SIZES").unwrap_or_else(|_| "1000,5000".into()).split(',').filter_map(|s| s.trim().parse().ok()).collect();
     let runs: usize = std::env::var("SCALE_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
