@@ -27,12 +27,18 @@ impl Drop for Server {
 }
 
 fn start() -> Server {
+    start_with(&[])
+}
+
+/// `dars serve` with extra environment variables (the limits tests shorten).
+fn start_with(env: &[(&str, &str)]) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_path_buf();
     copy_tree(&project_root().join("tests/fixtures/minimal/content"), &root.join("content"));
     copy_tree(&theme_dir(), &root.join("themes/default"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_dars"))
         .args(["serve", "--port", "0", "--root", root.to_str().unwrap()])
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -52,12 +58,17 @@ fn start() -> Server {
 
 /// A raw HTTP/1.1 request; returns (status, body).
 fn request(addr: &str, method: &str, path: &str) -> (u16, String) {
+    exchange(addr, &format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"))
+}
+
+/// Sends `raw` as it is and reads the answer to its end; returns (status, body).
+fn exchange(addr: &str, raw: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(stream, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).to_string();
+    stream.write_all(raw.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let text = String::from_utf8_lossy(&answer).to_string();
     let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
     (status, body)
@@ -150,7 +161,7 @@ fn content_types_head_and_not_found() {
     let addr = &server.addr;
     for (path, ty) in [("/static/style.css", "text/css"), ("/sitemap.xml", "application/xml"), ("/fr/day-1/handout/day-1-learner-fr.pdf", "application/pdf"), ("/static/fonts/NotoNaskhArabic-Regular.ttf", "font/ttf"), ("/fr/", "text/html")] {
         let mut stream = TcpStream::connect(addr).unwrap();
-        write!(stream, "HEAD {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        write!(stream, "HEAD {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
         let mut head = String::new();
         stream.read_to_string(&mut head).unwrap();
         assert!(head.starts_with("HTTP/1.1 200"), "{path}: {head}");
@@ -183,7 +194,7 @@ fn open_tabs_are_told_to_reload_the_edited_page() {
     let server = start();
     let mut events = TcpStream::connect(&server.addr).unwrap();
     events.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(events, "GET /__dars/events HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    write!(events, "GET /__dars/events HTTP/1.1\r\nHost: {}\r\n\r\n", server.addr).unwrap();
     let mut reader = BufReader::new(events);
     let mut seen = String::new();
     let mut read_until = |needle: &str, seen: &mut String| {
@@ -216,4 +227,149 @@ fn ctrl_c_stops_the_server_cleanly() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn requests_for_other_host_names_are_refused() {
+    let server = start();
+    let addr = &server.addr;
+    let port = addr.rsplit(':').next().unwrap();
+    let get_as = |host: &str| exchange(addr, &format!("GET /fr/index.html HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"));
+
+    // A page of evil.example whose name was pointed at 127.0.0.1 (DNS rebinding).
+    for host in ["evil.example".to_string(), format!("evil.example:{port}"), format!("localhost.evil.example:{port}")] {
+        let (status, body) = get_as(&host);
+        assert_eq!(status, 421, "Host: {host}");
+        assert!(body.contains("DNS rebinding") && !body.contains("<html"), "Host: {host}: {body}");
+    }
+    let (status, _) = exchange(addr, &format!("GET http://evil.example/fr/index.html HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"));
+    assert_eq!(status, 421, "an absolute URL naming another host");
+    let (status, _) = exchange(addr, &format!("GET /__dars/events HTTP/1.1\r\nHost: evil.example:{port}\r\nConnection: close\r\n\r\n"));
+    assert_eq!(status, 421, "the event stream is refused too");
+
+    for host in [addr.to_string(), format!("localhost:{port}"), "localhost".to_string(), format!("[::1]:{port}")] {
+        let (status, body) = get_as(&host);
+        assert_eq!(status, 200, "Host: {host}");
+        assert!(body.contains("/__dars/client.js"), "Host: {host}");
+    }
+    // HTTP/1.0 without Host: accepted, the server being on loopback.
+    assert_eq!(exchange(addr, "GET /fr/index.html HTTP/1.0\r\n\r\n").0, 200);
+}
+
+/// Reads until the server closes the connection; true when it did within `limit`.
+fn closed_within(stream: &mut TcpStream, limit: Duration) -> bool {
+    let start = Instant::now();
+    stream.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+    let mut buf = [0u8; 1024];
+    while start.elapsed() < limit {
+        match stream.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => {} // a 408 before closing is fine
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(_) => return true, // reset
+        }
+    }
+    false
+}
+
+#[test]
+fn silent_and_slow_clients_are_dropped_but_live_reload_stays_open() {
+    let server = start_with(&[("DARS_SERVE_HEADER_TIMEOUT_MS", "500")]);
+    let addr = server.addr.clone();
+
+    let mut events = TcpStream::connect(&addr).unwrap();
+    events.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(events, "GET /__dars/events HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+
+    // Connects and sends nothing.
+    let start = Instant::now();
+    let mut silent = TcpStream::connect(&addr).unwrap();
+    assert!(closed_within(&mut silent, Duration::from_secs(5)), "a silent connection is still open after 5 s");
+    assert!(start.elapsed() >= Duration::from_millis(400), "closed before its time: {:?}", start.elapsed());
+
+    // Sends its headers a byte every 100 ms: they would take 7 s.
+    let mut slow = TcpStream::connect(&addr).unwrap();
+    let mut writer = slow.try_clone().unwrap();
+    let head = format!("GET /fr/index.html HTTP/1.1\r\nHost: {addr}\r\nX-Slow: {}\r\n\r\n", "x".repeat(10));
+    std::thread::spawn(move || {
+        for byte in head.bytes() {
+            if writer.write_all(&[byte]).is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    assert!(closed_within(&mut slow, Duration::from_secs(3)), "a client sending its headers byte by byte is still served after 3 s");
+
+    // The live-reload stream outlived three header timeouts and still gets events.
+    let mut reader = BufReader::new(events);
+    let mut seen = String::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut edited = false;
+    while !seen.contains("event: reload") {
+        assert!(Instant::now() < deadline, "no reload event in:\n{seen}");
+        if !edited && seen.contains("event: hello") {
+            edit(&server.root.join("content/day-1/01-first.fr.md"), "title: \"Première leçon\"", "title: \"Leçon retouchée\"");
+            edited = true;
+        }
+        let mut line = String::new();
+        assert!(reader.read_line(&mut line).unwrap() > 0, "the event stream was closed:\n{seen}");
+        seen.push_str(&line);
+    }
+    assert_eq!(get(&addr, "/fr/index.html").0, 200, "a prompt client is served");
+}
+
+/// A line of /proc/PID/status, e.g. Threads or VmRSS, as a number.
+fn proc_status(pid: u32, field: &str) -> u64 {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with(&format!("{field}:"))).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// Sockets the process holds open: its listener and its connections.
+fn sockets(pid: u32) -> usize {
+    fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.flatten().filter(|e| fs::read_link(e.path()).is_ok_and(|l| l.to_string_lossy().starts_with("socket:"))).count()).unwrap_or(0)
+}
+
+/// Opens `n` connections that send nothing, and waits (5 s at most) until the server has
+/// accepted them all.
+fn idle_connections(server: &Server, n: usize) -> Vec<TcpStream> {
+    let pid = server.child.id();
+    let before = sockets(pid);
+    let idle: Vec<TcpStream> = (0..n).map(|_| TcpStream::connect(&server.addr).unwrap()).collect();
+    let start = Instant::now();
+    while sockets(pid) < before + n && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(sockets(pid) >= before + n, "the server accepted {} of {n} connections", sockets(pid) - before);
+    idle
+}
+
+#[test]
+fn idle_connections_take_no_threads_and_do_not_block_others() {
+    let server = start();
+    let pid = server.child.id();
+    assert_eq!(get(&server.addr, "/fr/index.html").0, 200);
+    let (threads, memory) = (proc_status(pid, "Threads"), proc_status(pid, "VmRSS"));
+
+    let idle = idle_connections(&server, 300);
+    let (busy_threads, busy_memory) = (proc_status(pid, "Threads"), proc_status(pid, "VmRSS"));
+    eprintln!("dars serve: {threads} threads, {memory} kB; with 300 idle connections: {busy_threads} threads, {busy_memory} kB");
+    assert!(busy_threads <= threads + 16, "300 idle connections took the server from {threads} to {busy_threads} threads");
+    let (status, body) = get(&server.addr, "/fr/index.html");
+    assert_eq!(status, 200, "a request among 300 idle connections: {body}");
+    drop(idle);
+}
+
+#[test]
+fn past_the_connection_bound_new_connections_are_told_503() {
+    let server = start_with(&[("DARS_SERVE_MAX_CONNECTIONS", "20")]);
+    let idle = idle_connections(&server, 20);
+    let (status, body) = get(&server.addr, "/fr/index.html");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("too many open connections"), "{body}");
+
+    // Closed connections free their places.
+    drop(idle);
+    wait_for(&server.addr, "/fr/index.html", "a free connection", |s, _| s == 200);
 }
