@@ -80,9 +80,10 @@ impl Builder {
     /// left out and the rest is rendered, to find as many mistakes as possible in one run.
     pub fn check(&self, opts: &BuildOptions) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        let langs = programme_languages(opts);
+        let programme = crate::load::read_programme(&opts.content_dir);
+        let langs = programme_languages(&programme);
         let theme = Theme::load(&opts.theme_dir, &langs).map_err(|d| diags.extend(d)).ok();
-        let site = match crate::load::load(&opts.content_dir) {
+        let site = match crate::load::load_with(&opts.content_dir, programme) {
             Ok((loaded, load_diags)) => {
                 let (site, model_diags) = crate::model::build_partial(&loaded, load_diags);
                 diags.extend(model_diags);
@@ -166,13 +167,15 @@ impl Builder {
 
     /// As `load`, keeping what was read from disk too (watch mode rebuilds from it).
     pub fn load_all(&self, opts: &BuildOptions) -> Result<(Loaded, Site, Theme), Diagnostics> {
+        let programme = crate::load::read_programme(&opts.content_dir);
+        let langs = programme_languages(&programme);
         let (site, theme) = rayon::join(
             || {
-                let (loaded, diags) = crate::load::load(&opts.content_dir)?;
+                let (loaded, diags) = crate::load::load_with(&opts.content_dir, programme)?;
                 let site = crate::model::build(&loaded, diags)?;
                 Ok((loaded, site))
             },
-            || Theme::load(&opts.theme_dir, &programme_languages(opts)),
+            || Theme::load(&opts.theme_dir, &langs),
         );
         match (site, theme) {
             (Ok((loaded, site)), Ok(theme)) => Ok((loaded, site, theme)),
@@ -254,14 +257,10 @@ pub struct Rendered {
     pub warnings: Diagnostics,
 }
 
-/// The theme needs the languages: read them from the programme file alone (its errors
-/// are reported by the content stage).
-fn programme_languages(opts: &BuildOptions) -> Vec<String> {
-    crate::load::read_text(&opts.content_dir.join(crate::load::PROGRAMME_FILE))
-        .ok()
-        .and_then(|t| crate::yaml::parse::<crate::yaml::ProgrammeFile>(&t, Path::new(""), 1).ok())
-        .map(|p| p.languages.into_iter().map(|l| l.code).collect())
-        .unwrap_or_default()
+/// The theme needs the languages: taken from the same reading of the programme file as
+/// the content's, so both agree (its errors are reported by the content stage).
+fn programme_languages(programme: &Result<crate::yaml::ProgrammeFile, crate::error::Diagnostic>) -> Vec<String> {
+    programme.as_ref().map(|p| p.languages.iter().map(|l| l.code.clone()).collect()).unwrap_or_default()
 }
 
 fn timed<T, E>(report: &mut BuildReport, stage: &'static str, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {

@@ -78,14 +78,19 @@ impl TimeOfDay {
         (h < 24 && m < 60 && m.to_string().len() <= 2).then_some(TimeOfDay(h * 60 + m))
     }
 
-    pub fn plus(self, minutes: u32) -> TimeOfDay {
-        TimeOfDay(self.0 + minutes)
+    /// Midnight at the end of the day: a session may end then, not later.
+    pub const END_OF_DAY: TimeOfDay = TimeOfDay(24 * 60);
+
+    /// `minutes` later the same day, or `None` past midnight (a timetable that wrapped
+    /// round would show 09:00–08:59).
+    pub fn plus(self, minutes: u32) -> Option<TimeOfDay> {
+        self.0.checked_add(minutes).map(TimeOfDay).filter(|t| *t <= Self::END_OF_DAY)
     }
 }
 
 impl fmt::Display for TimeOfDay {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:02}:{:02}", (self.0 / 60) % 24, self.0 % 60)
+        write!(f, "{:02}:{:02}", self.0 / 60, self.0 % 60)
     }
 }
 
@@ -107,6 +112,14 @@ mod tests {
         assert!(Date::parse("2025-13-01").is_none());
         assert!(Date::parse("20 octobre").is_none());
         assert!(TimeOfDay::parse("24:00").is_none());
-        assert_eq!(TimeOfDay::parse("09:30").unwrap().plus(75).to_string(), "10:45");
+        assert_eq!(TimeOfDay::parse("09:30").unwrap().plus(75).unwrap().to_string(), "10:45");
+    }
+
+    #[test]
+    fn times_do_not_wrap_past_midnight() {
+        let nine = TimeOfDay::parse("09:00").unwrap();
+        assert_eq!(nine.plus(15 * 60).unwrap().to_string(), "24:00");
+        assert_eq!(nine.plus(15 * 60 + 1), None);
+        assert_eq!(nine.plus(u32::MAX), None);
     }
 }

@@ -61,6 +61,19 @@ impl LessonFile {
 /// unusable; lesson files in error are listed in `Loaded::failed`, their diagnostics
 /// returned beside it, so the model stage can still check the rest.
 pub fn load(content_dir: &Path) -> Result<(Loaded, Diagnostics), Diagnostics> {
+    load_with(content_dir, read_programme(content_dir))
+}
+
+/// programme.yaml, parsed. A build reads it once and hands the one value to the theme
+/// (for its languages) and to `load_with`: two reads could disagree if the file changed
+/// in between, and pages would ask the theme for a language it did not load.
+pub fn read_programme(content_dir: &Path) -> Result<ProgrammeFile, Diagnostic> {
+    let path = content_dir.join(PROGRAMME_FILE);
+    read_text(&path).and_then(|t| yaml::parse_programme(&t, &path))
+}
+
+/// As `load`, with programme.yaml as `read_programme` gave it.
+pub fn load_with(content_dir: &Path, programme: Result<ProgrammeFile, Diagnostic>) -> Result<(Loaded, Diagnostics), Diagnostics> {
     if !content_dir.is_dir() {
         return Err(Diagnostic::error(
             content_dir,
@@ -68,9 +81,7 @@ pub fn load(content_dir: &Path) -> Result<(Loaded, Diagnostics), Diagnostics> {
         )
         .into());
     }
-    let programme_path = content_dir.join(PROGRAMME_FILE);
     let centres_path = content_dir.join(CENTRES_FILE);
-    let programme = read_text(&programme_path).and_then(|t| yaml::parse::<ProgrammeFile>(&t, &programme_path, 1));
     let centres = read_text(&centres_path).and_then(|t| yaml::parse::<CentresFile>(&t, &centres_path, 1));
 
     let mut diags = Diagnostics::new();

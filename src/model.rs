@@ -126,29 +126,39 @@ impl Site {
         self.days.iter().find(|d| d.number == number)
     }
 
+    // Saturating: durations are bounded (`LESSON_MINUTES`) but the number of lessons is not.
     pub fn day_minutes(&self, day: &Day) -> u32 {
-        day.lessons.iter().map(|&i| self.lessons[i].duration_minutes).sum()
+        day.lessons.iter().map(|&i| self.lessons[i].duration_minutes).fold(0, u32::saturating_add)
     }
 
     pub fn total_minutes(&self) -> u32 {
-        self.lessons.iter().map(|l| l.duration_minutes).sum()
+        self.lessons.iter().map(|l| l.duration_minutes).fold(0, u32::saturating_add)
     }
 
-    /// The day's lessons and breaks with their times, when the day has a start time.
+    /// The day's lessons and breaks with their times, when the day has a start time and
+    /// they end by midnight (later is an error the model stage reports).
     pub fn timetable(&self, day: &Day) -> Option<Vec<Slot>> {
         let mut t = day.start?;
         let mut slots = Vec::new();
         for &index in &day.lessons {
             let lesson = &self.lessons[index];
-            let end = t.plus(lesson.duration_minutes);
+            let end = t.plus(lesson.duration_minutes)?;
             slots.push(Slot::Lesson { index, start: t, end });
             t = end;
             for &(_, minutes) in day.breaks.iter().filter(|(after, _)| *after == lesson.order) {
-                slots.push(Slot::Break { start: t, end: t.plus(minutes) });
-                t = t.plus(minutes);
+                let end = t.plus(minutes)?;
+                slots.push(Slot::Break { start: t, end });
+                t = end;
             }
         }
         Some(slots)
+    }
+
+    /// Minutes of lessons and breaks in a day, unbounded.
+    fn day_length(&self, day: &Day) -> u64 {
+        let lessons = day.lessons.iter().map(|&i| &self.lessons[i]);
+        let breaks = |order: u32| day.breaks.iter().filter(move |(after, _)| *after == order).map(|&(_, m)| m as u64);
+        lessons.map(|l| l.duration_minutes as u64 + breaks(l.order).sum::<u64>()).sum()
     }
 
     /// The lessons before and after `index` across the whole programme.
@@ -191,38 +201,14 @@ pub fn build_partial(loaded: &Loaded, mut diags: Diagnostics) -> (Site, Diagnost
     check_localized("description", &p.description, &programme_path, &mut diags);
 
     let mut days = Vec::new();
-    for d in &p.days {
-        let where_ = format!("day {}", d.number);
-        let date = Date::parse(&d.date).unwrap_or_else(|| {
-            diags.push(Diagnostic::error(&programme_path, format!("{where_}: date `{}` is not a date; write it as YYYY-MM-DD", d.date)));
-            Date { year: 1970, month: 1, day: 1 }
-        });
-        let mut time = |what: &str, value: &Option<String>| {
-            value.as_ref().and_then(|s| {
-                let t = TimeOfDay::parse(s);
-                if t.is_none() {
-                    diags.push(Diagnostic::error(&programme_path, format!("{where_}: {what} `{s}` is not a time; write it as HH:MM")));
-                }
-                t
-            })
-        };
-        let start = time("start", &d.start);
-        let end = time("end", &d.end);
+    for (index, d) in p.days.iter().enumerate() {
+        let keys = DayKeys { p, file: &programme_path, index };
         if days.iter().any(|x: &Day| x.number == d.number) {
-            diags.push(Diagnostic::error(&programme_path, format!("day {} is defined twice; give each day its own number", d.number)));
+            diags.push(keys.error("number", format!("day {} is defined twice; give each day its own number", d.number)));
         }
-        check_localized(&format!("{where_} title"), &d.title, &programme_path, &mut diags);
-        check_localized(&format!("{where_} theme"), &d.theme, &programme_path, &mut diags);
-        days.push(Day {
-            number: d.number,
-            date,
-            start,
-            end,
-            breaks: d.breaks.iter().map(|b| (b.after_order, b.minutes)).collect(),
-            title: d.title.clone(),
-            theme: d.theme.clone(),
-            lessons: Vec::new(),
-        });
+        check_localized(&format!("day {} title", d.number), &d.title, &programme_path, &mut diags);
+        check_localized(&format!("day {} theme", d.number), &d.theme, &programme_path, &mut diags);
+        days.push(day(d, &keys, &mut diags));
     }
     days.sort_by_key(|d| d.number);
 
@@ -273,7 +259,80 @@ pub fn build_partial(loaded: &Loaded, mut diags: Diagnostics) -> (Site, Diagnost
         by_source,
         broken,
     };
+    check_midnight(&site, p, &programme_path, &mut diags);
     (site, diags)
+}
+
+/// How long a lesson may last, in minutes: a day of the programme is 6 hours; 10 leaves
+/// room for a long workshop and keeps every sum of a day far from overflowing.
+pub const LESSON_MINUTES: std::ops::RangeInclusive<u32> = 1..=600;
+/// How long a break may last, in minutes.
+pub const BREAK_MINUTES: std::ops::RangeInclusive<u32> = 0..=600;
+
+/// Diagnostics about the `index`th day of programme.yaml, on the line of one of its keys
+/// (or of the day when the key is not written).
+struct DayKeys<'a> {
+    p: &'a crate::yaml::ProgrammeFile,
+    file: &'a PathBuf,
+    index: usize,
+}
+
+impl DayKeys<'_> {
+    fn line(&self, key: &str) -> Option<usize> {
+        let day = format!("days.{}", self.index);
+        if key.is_empty() { self.p.line_of(&day) } else { self.p.line_of(&format!("{day}.{key}")).or_else(|| self.p.line_of(&day)) }
+    }
+
+    fn error(&self, key: &str, message: String) -> Diagnostic {
+        let d = Diagnostic::error(self.file, message);
+        match self.line(key) {
+            Some(line) => d.at(line, None),
+            None => d,
+        }
+    }
+}
+
+/// A day of programme.yaml; its dates, times and breaks checked.
+fn day(d: &crate::yaml::DayEntry, keys: &DayKeys, diags: &mut Diagnostics) -> Day {
+    let n = d.number;
+    let date = Date::parse(&d.date).unwrap_or_else(|| {
+        diags.push(keys.error("date", format!("day {n}: date `{}` is not a date; write it as YYYY-MM-DD", d.date)));
+        Date { year: 1970, month: 1, day: 1 }
+    });
+    let mut time = |key: &str, value: &Option<String>| {
+        let s = value.as_ref()?;
+        let t = TimeOfDay::parse(s);
+        if t.is_none() {
+            diags.push(keys.error(key, format!("day {n}: {key} `{s}` is not a time; write it as HH:MM")));
+        }
+        t
+    };
+    let (start, end) = (time("start", &d.start), time("end", &d.end));
+    let mut breaks = Vec::new();
+    for (j, b) in d.breaks.iter().enumerate() {
+        if BREAK_MINUTES.contains(&b.minutes) {
+            breaks.push((b.after_order, b.minutes));
+        } else {
+            let (lo, hi) = (BREAK_MINUTES.start(), BREAK_MINUTES.end());
+            diags.push(keys.error(&format!("breaks.{j}.minutes"), format!("day {n}: a break of {} minutes; a break lasts {lo} to {hi} minutes", b.minutes)));
+        }
+    }
+    Day { number: n, date, start, end, breaks, title: d.title.clone(), theme: d.theme.clone(), lessons: Vec::new() }
+}
+
+/// A day's timetable must end by midnight: past it, times would wrap round (09:00–08:59).
+fn check_midnight(site: &Site, p: &crate::yaml::ProgrammeFile, file: &PathBuf, diags: &mut Diagnostics) {
+    for (index, entry) in p.days.iter().enumerate() {
+        let first = p.days.iter().position(|e| e.number == entry.number) == Some(index);
+        let Some(day) = site.day(entry.number).filter(|_| first) else { continue };
+        let Some(start) = day.start.filter(|_| site.timetable(day).is_none()) else { continue };
+        let minutes = site.day_length(day);
+        let message = format!(
+            "day {}: its lessons and breaks take {minutes} minutes from {start}, past midnight; shorten them or move some to another day",
+            day.number
+        );
+        diags.push(DayKeys { p, file, index }.error("", message));
+    }
 }
 
 fn languages(p: &crate::yaml::ProgrammeFile, file: &PathBuf, diags: &mut Diagnostics) -> Vec<Language> {
@@ -389,8 +448,9 @@ fn check_lesson_file(f: &LessonFile, days: &[Day], diags: &mut Diagnostics) -> b
     if fm.objectives.iter().all(|o| o.trim().is_empty()) {
         diags.push(f.error_at_key("objectives", "objectives is empty; list at least one objective"));
     }
-    if fm.duration_minutes == 0 {
-        diags.push(f.error_at_key("duration_minutes", "duration_minutes must be more than 0"));
+    if !LESSON_MINUTES.contains(&fm.duration_minutes) {
+        let (lo, hi) = (LESSON_MINUTES.start(), LESSON_MINUTES.end());
+        diags.push(f.error_at_key("duration_minutes", format!("duration_minutes is {}; a lesson lasts {lo} to {hi} minutes, split a longer one", fm.duration_minutes)));
     }
     if fm.age.min > fm.age.max {
         diags.push(f.error_at_key("age", format!("age min {} is above max {}", fm.age.min, fm.age.max)));

@@ -182,3 +182,100 @@ fn missing_content_folder_is_a_clear_error() {
     assert!(!result.status.success());
     assert!(stderr.contains("content folder not found"), "{stderr}");
 }
+
+/// Runs `dars build` on the case and returns its stderr lines, wall time and peak memory
+/// (KiB), measured on the child alone.
+fn build_measured(case: &Case) -> (Vec<String>, std::time::Duration, i64) {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    let theme = theme_dir();
+    let start = std::time::Instant::now();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dars"))
+        .args(["build", "--content", case.content.to_str().unwrap(), "--theme", theme.to_str().unwrap(), "--output", case.output.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let (mut status, mut usage) = (0, unsafe { std::mem::zeroed::<libc::rusage>() });
+    assert_eq!(unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) }, child.id() as i32);
+    let elapsed = start.elapsed();
+    assert_eq!(std::process::ExitStatus::from_raw(status).code(), Some(1), "build should fail:\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (stderr.lines().map(str::to_string).collect(), elapsed, usage.ru_maxrss)
+}
+
+#[test]
+fn alias_bomb_is_refused_at_the_alias_quickly_in_little_memory() {
+    let case = Case::new();
+    // 300 aliases to a 1 MiB text: 300 MiB once expanded (the reported bomb had 20,000).
+    let big = "x".repeat(1 << 20);
+    let centre = "  - region: { fr: *a, ar: *a }\n    city: { fr: *a, ar: *a }\n    name: { fr: *a, ar: *a }\n";
+    case.replace("centres.yaml", "region: { fr: \"Souss-Massa\"", &format!("region: {{ fr: &a \"{big}\""));
+    let text = fs::read_to_string(case.content.join("centres.yaml")).unwrap() + &centre.repeat(50);
+    fs::write(case.content.join("centres.yaml"), text).unwrap();
+    let (lines, time, max_rss_kib) = build_measured(&case);
+    assert_reports(&lines, &format!("{}:5:19: error:", case.path("centres.yaml")), "aliases (`*name`) repeat more than 1024 KiB of YAML in this file (the limit)");
+    assert!(time < std::time::Duration::from_secs(2), "{time:?}");
+    assert!(max_rss_kib < 200 * 1024, "peak memory {max_rss_kib} KiB");
+}
+
+#[test]
+fn deep_nesting_is_refused_at_its_line_in_well_under_a_second() {
+    for deep in ["[".repeat(100_000), "{a: ".repeat(100_000)] {
+        let case = Case::new();
+        let text = fs::read_to_string(case.content.join("centres.yaml")).unwrap();
+        fs::write(case.content.join("centres.yaml"), format!("{text}    launch: {deep}\n")).unwrap();
+        let (lines, time, _) = build_measured(&case);
+        assert_reports(&lines, &format!("{}:5:", case.path("centres.yaml")), "YAML nested more than 64 levels deep (the limit)");
+        assert!(time < std::time::Duration::from_millis(500), "{time:?}");
+    }
+}
+
+#[test]
+fn duplicate_key_is_reported_at_its_own_line() {
+    let case = Case::new();
+    case.replace(LESSON, "summary: \"On commence.\"\n", "summary: \"On commence.\"\nday: 2\n");
+    let lines = case.fails();
+    assert_reports(&lines, &format!("{}:8:1: error:", case.path(LESSON)), "key `day` is already on line 3");
+}
+
+#[test]
+fn huge_duration_is_refused_at_its_line_with_the_bound() {
+    let case = Case::new();
+    for lang in ["fr", "ar"] {
+        case.replace(&format!("day-1/01-first.{lang}.md"), "duration_minutes: 45", "duration_minutes: 4294967295");
+    }
+    let lines = case.fails();
+    assert_reports(&lines, &format!("{}:5: error:", case.path(LESSON)), "a lesson lasts 1 to 600 minutes");
+    assert!(!lines.iter().any(|l| l.contains("08:59")), "{}", lines.join("\n"));
+}
+
+#[test]
+fn day_past_midnight_is_refused_at_the_day_line() {
+    let case = Case::new();
+    case.replace("programme.yaml", "start: \"09:00\"", "start: \"23:00\"");
+    let lines = case.fails();
+    assert_reports(&lines, &format!("{}:10: error:", case.path("programme.yaml")), "day 1: its lessons and breaks take 90 minutes from 23:00, past midnight");
+}
+
+#[test]
+fn overlong_break_is_refused_at_its_line() {
+    let case = Case::new();
+    case.replace("programme.yaml", "minutes: 15", "minutes: 4294967295");
+    let lines = case.fails();
+    assert_reports(&lines, &format!("{}:13: error:", case.path("programme.yaml")), "a break lasts 0 to 600 minutes");
+}
+
+#[test]
+fn bad_dates_and_times_are_reported_at_their_lines() {
+    let case = Case::new();
+    case.replace("programme.yaml", "start: \"09:00\"", "start: \"25:00\"\n    end: \"late\"");
+    case.replace("programme.yaml", "date: 2025-10-21", "date: 2025-10-32");
+    let lines = case.fails();
+    let programme = case.path("programme.yaml");
+    assert_reports(&lines, &format!("{programme}:12: error:"), "start `25:00` is not a time");
+    assert_reports(&lines, &format!("{programme}:13: error:"), "end `late` is not a time");
+    assert_reports(&lines, &format!("{programme}:18: error:"), "date `2025-10-32` is not a date");
+}
