@@ -100,6 +100,12 @@ impl Builder {
                 Ok(r) => diags.extend(r.warnings),
                 Err(d) => diags.extend(d),
             }
+            if !opts.pdf {
+                // A line already in error (a missing image) is not reported again for the PDF.
+                let known: std::collections::HashSet<(PathBuf, Option<usize>)> = diags.0.iter().filter(|d| d.is_error()).map(|d| (d.file.clone(), d.line)).collect();
+                let pdf = crate::render::handout::check_pdf_markup(&site);
+                diags.0.extend(pdf.0.into_iter().filter(|d| !known.contains(&(d.file.clone(), d.line))));
+            }
         }
         diags.sorted()
     }

@@ -13,11 +13,32 @@ use crate::render::links::join;
 pub fn site_checks(site: &Site, bodies: &Bodies) -> Diagnostics {
     let mut d = Diagnostics::new();
     anchors_and_files(site, bodies, &mut d);
+    raw_html(site, bodies, &mut d);
     drafts(site, &mut d);
     days(site, &mut d);
     translations(site, &mut d);
     scripts(site, &mut d);
     d
+}
+
+/// Scripts, frames and styles pasted into a lesson run for every visitor: said, unless the
+/// lesson vouches for them; media paper cannot show are said too (the rule is in
+/// `crate::rawhtml`).
+fn raw_html(site: &Site, bodies: &Bodies, d: &mut Diagnostics) {
+    use crate::rawhtml::Finding;
+    for ((index, lang), blocks) in bodies {
+        let t = &site.lessons[*index].translations[lang];
+        for (line, finding) in blocks.iter().flat_map(|b| b.raw_html.iter()) {
+            let message = match finding {
+                Finding::Active(_) if t.allow_active_html => continue,
+                Finding::Active(what) => format!(
+                    "raw HTML with {what}: it runs in the browser of every child who opens the page; remove it, or write `allow_active_html: true` in the front matter if you vouch for it"
+                ),
+                Finding::Unprintable(what) => format!("raw HTML {what} cannot be printed: the PDF handouts show a note that sends the reader to the website instead"),
+            };
+            d.push(Diagnostic::warning(&t.path, message).at(*line, None));
+        }
+    }
 }
 
 /// Links to `#headings` must find them; files in content/ should be used by a lesson.
@@ -31,7 +52,7 @@ fn anchors_and_files(site: &Site, bodies: &Bodies, d: &mut Diagnostics) {
                 Some((p, f)) => (p, Some(f)),
                 None => (dest.as_str(), None),
             };
-            let target = if path.is_empty() { None } else { join(&t.rel, &path.replace("%20", " ")) };
+            let target = if path.is_empty() { None } else { crate::render::links::file_part(path).and_then(|p| join(&t.rel, &p)) };
             if let Some(target) = &target {
                 used.insert(target.clone());
             }

@@ -102,7 +102,8 @@ fn lesson(k: usize, day: usize, order: usize, lang: &str, prev: Option<(usize, u
     let _ = write!(
         s,
         "---\ntitle: \"{title}\"\nday: {day}\norder: {order}\nduration_minutes: {}\nage: {{ min: 8, max: 15 }}\nsummary: \"{}\"\nobjectives:\n  - \"{}\"\n  - \"{}\"\nmaterials:\n  - \"{}\"\ntags: [{}]\ntrainer_notes: |\n  {}\n---\n",
-        30 + (k % 4) * 15,
+        // Twenty a day must fit between 09:00 and midnight.
+        15 + (k % 4) * 5,
         sentence(0),
         sentence(1),
         sentence(2),

@@ -23,11 +23,11 @@ fn page_errors(f: &OutputFile, exists: &dyn Fn(&str) -> bool) -> Vec<Diagnostic>
     if !f.path.ends_with(".html") {
         return Vec::new();
     }
-    let decoded: Vec<String>;
+    let found: Vec<String>;
     let targets: &[String] = match &f.contents {
         Contents::Bytes(bytes) => {
-            decoded = internal_targets(&String::from_utf8_lossy(bytes)).into_iter().map(decode_entities).collect();
-            &decoded
+            found = internal_targets(&String::from_utf8_lossy(bytes));
+            &found
         }
         Contents::Staged { links } => links,
         Contents::CopyOf(_) => return Vec::new(),
@@ -44,43 +44,44 @@ fn page_errors(f: &OutputFile, exists: &dyn Fn(&str) -> bool) -> Vec<Diagnostic>
         .collect()
 }
 
-/// The values of `href` and `src` attributes that point inside the site.
-pub fn internal_targets(html: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    for attr in ["href=\"", "src=\""] {
-        // memmem: a page is scanned twice per build, and std's `find` was a tenth of it.
-        for i in memchr::memmem::find_iter(html.as_bytes(), attr.as_bytes()) {
-            // Only whole attribute names: `data-href=` is not a link.
-            if !html[..i].ends_with(|c: char| c.is_whitespace()) {
-                continue;
+/// The addresses in `href`, `src` and `srcset` attributes of the page's elements that point
+/// inside the site, entities decoded. Read by an HTML tokenizer: text that merely reads
+/// `src="photo.png"` (in a sentence, in code) is no link.
+pub fn internal_targets(html: &str) -> Vec<String> {
+    use html5gum::emitters::callback::{CallbackEmitter, CallbackEvent};
+    // The callback interface borrows every name and value: a build tokenizes every page,
+    // and allocating each token (the default interface) doubled the render stage.
+    let mut attribute = Vec::new();
+    let emitter = CallbackEmitter::new(move |event: CallbackEvent<'_>, _span: html5gum::Span<()>| -> Option<Vec<String>> {
+        match event {
+            CallbackEvent::AttributeName { name } => {
+                attribute.clear();
+                attribute.extend_from_slice(name);
+                None
             }
-            let rest = &html[i + attr.len()..];
-            let Some(end) = memchr::memchr(b'"', rest.as_bytes()) else { break };
-            let value = &rest[..end];
-            if is_internal(value) {
-                out.push(value);
+            CallbackEvent::AttributeValue { value } => {
+                let value = String::from_utf8_lossy(value);
+                match attribute.as_slice() {
+                    b"href" | b"src" => Some(vec![value.trim().to_string()]),
+                    // `a.png 1x, b.png 2x`: each candidate's address, before its descriptor.
+                    b"srcset" => Some(value.split(',').filter_map(|c| c.split_whitespace().next()).map(str::to_string).collect()),
+                    _ => None,
+                }
             }
+            _ => None,
         }
-    }
-    out
-}
-
-/// The few entities an escaped attribute value can hold.
-pub fn decode_entities(v: &str) -> String {
-    if !v.contains('&') {
-        return v.to_string();
-    }
-    v.replace("&quot;", "\"").replace("&#39;", "'").replace("&#x27;", "'").replace("&#x2F;", "/").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    });
+    html5gum::Tokenizer::new_with_emitter(html, emitter).flatten().flatten().filter(|v| is_internal(v)).collect()
 }
 
 fn is_internal(v: &str) -> bool {
     !(v.is_empty() || v.starts_with('#') || v.starts_with("data:") || v.starts_with("javascript:") || crate::render::links::is_external(v))
 }
 
-/// The output path a link from `page` leads to (fragment and query dropped).
+/// The output path a link from `page` leads to (query and fragment dropped, percent-encoding
+/// decoded).
 pub fn resolve_target(page: &str, target: &str) -> Option<String> {
-    let target = target.split(['#', '?']).next().unwrap_or("");
-    let target = target.replace("%20", " ");
+    let target = crate::render::links::file_part(target)?;
     let joined = crate::render::links::join(page, &target)?;
     Some(if joined.is_empty() || target.ends_with('/') { format!("{joined}/index.html").trim_start_matches('/').to_string() } else { joined })
 }
@@ -99,5 +100,16 @@ mod tests {
         let d = check(&files);
         assert_eq!(d.0.len(), 1, "{d}");
         assert!(d.0[0].message.contains("missing.png"));
+    }
+
+    #[test]
+    fn only_attributes_of_elements_are_links() {
+        let page = "<p>un attribut src=\"photo.png\" et href=\"page.html\"</p><pre><code>&lt;img src=\"x.png\"&gt;</code></pre>\
+                    <img srcset=\"a.png 1x, b%20c.png 2x\" src='d.png?v=2#x'><a href=\"../%C3%A9l%C3%A8ve.html\">é</a><a href=mailto:x@y.org>m</a>";
+        let mut found = internal_targets(page);
+        found.sort();
+        assert_eq!(found, ["../%C3%A9l%C3%A8ve.html", "a.png", "b%20c.png", "d.png?v=2#x"]);
+        assert_eq!(resolve_target("fr/index.html", "../%C3%A9l%C3%A8ve.html").as_deref(), Some("élève.html"));
+        assert_eq!(resolve_target("fr/index.html", "d.png?v=2#x").as_deref(), Some("fr/d.png"));
     }
 }

@@ -22,6 +22,16 @@ enum Command {
     Build {
         #[command(flatten)]
         site: SiteArgs,
+        /// Output folder (default: ROOT/output).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Make the handouts as HTML only, without typesetting PDFs (faster).
+        #[arg(long)]
+        no_pdf: bool,
+        /// Build even if output/ was made from exactly the same files, and into a folder dars
+        /// did not make (dars then replaces the files it makes and leaves every other file alone).
+        #[arg(long)]
+        force: bool,
     },
     /// Find every mistake in content and theme without writing anything.
     Check {
@@ -30,6 +40,10 @@ enum Command {
         /// Fail on warnings too.
         #[arg(long)]
         strict: bool,
+        /// Typeset every PDF handout too, as a build does (slower; without it, what the PDFs
+        /// need of each lesson is checked without typesetting).
+        #[arg(long)]
+        pdf: bool,
     },
     /// Record in translations which version of their source they follow.
     MarkTranslated {
@@ -44,6 +58,9 @@ enum Command {
     Serve {
         #[command(flatten)]
         site: SiteArgs,
+        /// Make the handouts as HTML only, without typesetting PDFs (faster reloads).
+        #[arg(long)]
+        no_pdf: bool,
         /// Port to listen on (0 picks a free one).
         #[arg(long, default_value_t = 8000)]
         port: u16,
@@ -80,20 +97,10 @@ struct SiteArgs {
     /// Theme folder (default: ROOT/themes/default).
     #[arg(long)]
     theme: Option<PathBuf>,
-    /// Output folder (default: ROOT/output).
-    #[arg(long)]
-    output: Option<PathBuf>,
-    /// Make the handouts as HTML only, without typesetting PDFs (faster).
-    #[arg(long)]
-    no_pdf: bool,
-    /// Build even if output/ was made from exactly the same files, and into a folder dars did
-    /// not make (dars then replaces the files it makes and leaves every other file alone).
-    #[arg(long)]
-    force: bool,
 }
 
 impl SiteArgs {
-    fn options(self) -> dars::BuildOptions {
+    fn options(self, pdf: bool) -> dars::BuildOptions {
         let mut opts = dars::BuildOptions::in_project(&self.root);
         if let Some(c) = self.content {
             opts.content_dir = c;
@@ -101,19 +108,22 @@ impl SiteArgs {
         if let Some(t) = self.theme {
             opts.theme_dir = t;
         }
-        if let Some(o) = self.output {
-            opts.output_dir = o;
-        }
-        opts.pdf = !self.no_pdf;
-        opts.force = self.force;
+        opts.pdf = pdf;
         opts
     }
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Build { site } => build(&site.options()),
-        Command::Check { site, strict } => check(&site.options(), strict),
+        Command::Build { site, output, no_pdf, force } => {
+            let mut opts = site.options(!no_pdf);
+            if let Some(o) = output {
+                opts.output_dir = o;
+            }
+            opts.force = force;
+            build(&opts)
+        }
+        Command::Check { site, strict, pdf } => check(&site.options(pdf), strict),
         Command::MarkTranslated { files, source } => {
             let mut failed = false;
             for f in &files {
@@ -134,8 +144,8 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Serve { site, port, bind, follow } => {
-            let session = dars::session::Session::new(site.options());
+        Command::Serve { site, no_pdf, port, bind, follow } => {
+            let session = dars::session::Session::new(site.options(!no_pdf));
             let options = dars::serve::ServeOptions { addr: SocketAddr::new(bind, port), follow };
             match dars::serve::serve(session, options) {
                 Ok(()) => ExitCode::SUCCESS,

@@ -5,6 +5,7 @@
 //! PDF), so what each audience sees is decided in one place: [`Audience::shows`].
 
 use std::collections::HashSet;
+use std::ops::Range;
 use std::path::Path;
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -59,67 +60,136 @@ pub fn markdown_options() -> Options {
 
 /// Splits a body into plain text and `::: kind` … `:::` blocks.
 /// `first_line` is the file line on which `body` starts.
+///
+/// Blocks are found in CommonMark's own reading of the body (pulldown-cmark's), so a
+/// `:::` inside a code block, raw HTML, a list item or a quote is never taken for a marker.
+/// A marker is a line `::: kind` or `:::` (at most three spaces before it) that CommonMark
+/// reads as a paragraph at the top level of the lesson once blank lines surround it: it
+/// may sit right below or above text, a list, a quote, a table or raw HTML, which end
+/// there as they would at a blank line (the lessons' style: markers right above and below
+/// their content). [`Outline`] is made from the body with those blank lines added; the
+/// blocks are slices of the body, and each reads alone as it reads there.
+///
+/// Any other line that starts with `:::` (after spaces or `>`) is said at its line: an
+/// error in a list item, a quote, a footnote or indented text; in code or raw HTML, an
+/// error when that code runs unclosed to the end of the lesson (see [`verbatim_finding`]),
+/// otherwise a warning of [`render_blocks`].
 pub fn split_blocks<'a>(body: &'a str, first_line: usize, file: &Path) -> Result<Vec<Block<'a>>, Diagnostics> {
+    let lines = text_lines(body);
+    let newlines: Vec<usize> = std::iter::once(0).chain(body.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let line_no = |offset: usize| first_line + newlines.partition_point(|&s| s <= offset) - 1;
+    // The body with a blank line before and after every line that may be a marker.
+    let mut spaced = String::with_capacity(body.len() + 64);
+    let mut spaced_starts = Vec::with_capacity(lines.len());
+    let mut looks = Vec::new(); // (line index, offset of its `:::` in `spaced`, may be a marker)
+    for (i, l) in lines.iter().enumerate() {
+        let text = &body[l.start..l.end];
+        let look = marker_look(text);
+        let isolate = matches!(look, Some((_, true)));
+        if isolate {
+            spaced.push('\n');
+        }
+        spaced_starts.push(spaced.len());
+        if let Some((col, may_be_marker)) = look {
+            looks.push((i, spaced.len() + col, may_be_marker));
+        }
+        if isolate {
+            spaced.push_str(text);
+            spaced.push_str("\n\n");
+        } else {
+            spaced.push_str(&body[l.start..l.next]);
+        }
+    }
+    let spaced_line = |offset: usize| {
+        let i = spaced_starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        lines.get(i).map_or(first_line, |l| line_no(l.start))
+    };
+    let events: Vec<(Event, Range<usize>)> = Parser::new_ext(&spaced, markdown_options()).into_offset_iter().collect();
+    let outline = Outline::of(&events, &spaced);
+
     let mut blocks = Vec::new();
     let mut diags = Diagnostics::new();
     let mut open: Option<(BlockKind, usize, usize)> = None; // kind, byte start, opening line
-    let mut text_start = (0usize, first_line);
-    let mut offset = 0;
-    let mut in_fence: Option<(String, usize)> = None;
-    for (i, raw_line) in body.split_inclusive('\n').enumerate() {
-        let line_no = first_line + i;
-        let line = raw_line.trim_end();
-        let next_offset = offset + raw_line.len();
-        // `:::` inside a code example is code, not a block marker.
-        if let Some((fence, _)) = &in_fence {
-            if closes_fence(line, fence) {
-                in_fence = None;
+    let mut text_start = 0;
+    // The last `::: kind` line found inside code: why a later `:::` may close no block.
+    let mut swallowed_opener: Option<(usize, usize)> = None; // its line, the code's line
+    for &(i, at, may_be_marker) in &looks {
+        let l = lines[i];
+        let line = body[l.start..l.end].trim();
+        let this_line = line_no(l.start);
+        if !(may_be_marker && containing(&outline.paragraphs, at, |r| r).is_some()) {
+            if let Some(v) = containing(&outline.verbatim, at, |v| &v.range) {
+                if line.trim_start_matches(['>', ' ', '\t'])[3..].trim().is_empty() {
+                    continue;
+                }
+                swallowed_opener = Some((this_line, spaced_line(outline.verbatim[v].range.start)));
+            } else {
+                let place = if line.starts_with('>') {
+                    "inside a block quote"
+                } else {
+                    match containing(&outline.tops, at, |t| &t.0).map(|t| outline.tops[t].1) {
+                        Some(Top::List) => "inside a list item (indented under it)",
+                        Some(Top::Quote) => "inside a block quote",
+                        Some(Top::Footnote) => "inside a footnote",
+                        Some(Top::Paragraph) => "indented by four spaces or a tab",
+                        _ => "not at the top level of the lesson",
+                    }
+                };
+                diags.push(
+                    Diagnostic::error(
+                        file,
+                        format!("`{line}` is {place}, so it is not read as a block marker: blocks open and close with lines of their own at the top level of the lesson; start the line with `:::`"),
+                    )
+                    .at(this_line, None),
+                );
             }
-            offset = next_offset;
             continue;
         }
-        if let Some(fence) = code_fence(line) {
-            in_fence = Some((fence, line_no));
-            offset = next_offset;
-            continue;
-        }
-        let Some(marker) = line.strip_prefix(":::") else {
-            offset = next_offset;
-            continue;
-        };
-        let marker = marker.trim();
+        let marker = line[3..].trim();
         match (&open, marker.is_empty()) {
-            (None, true) => diags.push(Diagnostic::error(file, "`:::` closes no block; remove it or open one with `::: trainer`").at(line_no, None)),
+            (None, true) => {
+                let why = swallowed_opener
+                    .map(|(opener, code)| format!(" (the block marker on line {opener} is inside the code block opened on line {code})"))
+                    .unwrap_or_default();
+                diags.push(Diagnostic::error(file, format!("`:::` closes no block; remove it or open one with `::: trainer`{why}")).at(this_line, None));
+            }
             (None, false) => match parse_kind(marker) {
                 Ok(kind) => {
-                    push_text(&mut blocks, &body[text_start.0..offset], text_start.1);
-                    open = Some((kind, next_offset, line_no));
+                    push_text(&mut blocks, &body[text_start..l.start], line_no(text_start));
+                    open = Some((kind, l.next, this_line));
                 }
-                Err(m) => diags.push(Diagnostic::error(file, m).at(line_no, None)),
+                Err(m) => diags.push(Diagnostic::error(file, m).at(this_line, None)),
             },
             (Some((kind, start, opened)), true) => {
                 if *kind == BlockKind::Solution && !matches!(blocks.last(), Some(Block { kind: BlockKind::Exercise, .. })) {
                     diags.push(Diagnostic::error(file, "`::: solution` must follow an `::: exercise` block").at(*opened, None));
                 }
-                blocks.push(Block { kind: *kind, text: &body[*start..offset], line: opened + 1 });
+                blocks.push(Block { kind: *kind, text: &body[*start..l.start], line: line_no(*start) });
                 open = None;
-                text_start = (next_offset, line_no + 1);
+                text_start = l.next;
             }
             (Some((_, _, opened)), false) => diags.push(
-                Diagnostic::error(file, format!("blocks cannot be nested: close the block opened on line {opened} with `:::` first")).at(line_no, None),
+                Diagnostic::error(file, format!("blocks cannot be nested: close the block opened on line {opened} with `:::` first")).at(this_line, None),
             ),
         }
-        offset = next_offset;
     }
-    // An unclosed fence would swallow the rest of the lesson, trainer blocks included, into
-    // a code block shown to everyone.
-    if let Some((fence, opened)) = &in_fence {
-        diags.push(Diagnostic::error(file, format!("code block is not closed; add a line {fence} after the code")).at(*opened, None));
+    // Code that runs unclosed to the end of the lesson and takes in a marker or a heading
+    // would show the rest of the lesson, trainer blocks included, as code to everyone.
+    let mut after = 0;
+    for v in &outline.verbatim {
+        if let Some(f) = verbatim_finding(&spaced, v, after, &spaced_line)
+            && f.error
+        {
+            diags.push(Diagnostic::error(file, f.message).at(f.line, None));
+        }
+        if v.top {
+            after = v.range.end;
+        }
     }
     if let Some((_, _, opened)) = open {
         diags.push(Diagnostic::error(file, "block is not closed; add a line `:::` after its content").at(opened, None));
     } else {
-        push_text(&mut blocks, &body[text_start.0..], text_start.1);
+        push_text(&mut blocks, &body[text_start..], line_no(text_start));
     }
     diags.into_result(blocks)
 }
@@ -131,28 +201,291 @@ fn push_text<'a>(blocks: &mut Vec<Block<'a>>, text: &'a str, line: usize) {
     }
 }
 
-/// The fence of a code block opened on this line, if any (CommonMark: at most three
-/// spaces of indent, three or more backticks or tildes; a backtick fence's info string
-/// has no backtick).
-fn code_fence(line: &str) -> Option<String> {
-    let indent = line.len() - line.trim_start_matches(' ').len();
-    let t = &line[indent..];
-    let c = t.chars().next()?;
-    if indent > 3 || (c != '`' && c != '~') {
-        return None;
-    }
-    let n = t.chars().take_while(|&x| x == c).count();
-    let info = &t[n..];
-    (n >= 3 && !(c == '`' && info.contains('`'))).then(|| c.to_string().repeat(n))
+/// A line as CommonMark splits them (at `\n`, `\r\n` or `\r`): `start..end` without its
+/// ending, `next` where the next line starts.
+#[derive(Debug, Clone, Copy)]
+struct TextLine {
+    start: usize,
+    end: usize,
+    next: usize,
 }
 
-/// Whether `line` closes a code block opened with `fence`: the same character, at least as
-/// many, nothing after but spaces.
-fn closes_fence(line: &str, fence: &str) -> bool {
-    let indent = line.len() - line.trim_start_matches(' ').len();
-    let t = line[indent..].trim_end();
-    let c = fence.chars().next().unwrap_or('`');
-    indent <= 3 && t.len() >= fence.len() && t.chars().all(|x| x == c)
+fn text_lines(text: &str) -> Vec<TextLine> {
+    let bytes = text.as_bytes();
+    let mut lines = Vec::new();
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => {
+                lines.push(TextLine { start, end: i, next: i + 1 });
+                start = i + 1;
+            }
+            b'\r' => {
+                let next = if bytes.get(i + 1) == Some(&b'\n') { i + 2 } else { i + 1 };
+                lines.push(TextLine { start, end: i, next });
+                start = next;
+                i = next - 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < bytes.len() {
+        lines.push(TextLine { start, end: bytes.len(), next: bytes.len() });
+    }
+    lines
+}
+
+/// Where a line that starts with `:::` (after spaces, tabs or `>`) has its `:::`, and
+/// whether it may be a marker (at most three spaces before it, as any block may have).
+fn marker_look(line: &str) -> Option<(usize, bool)> {
+    let rest = line.trim_start_matches([' ', '\t', '>']);
+    if !rest.starts_with(":::") {
+        return None;
+    }
+    let col = line.len() - rest.len();
+    Some((col, col <= 3 && line.as_bytes()[..col].iter().all(|&b| b == b' ')))
+}
+
+/// What a top-level element is, for saying where a `:::` line sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Top {
+    Paragraph,
+    List,
+    Quote,
+    Footnote,
+    Other,
+}
+
+/// A code block or a raw HTML block: what it holds is shown as it is.
+#[derive(Debug, Clone)]
+struct Verbatim {
+    range: Range<usize>,
+    /// At the top level of the text (not in a list item or a quote).
+    top: bool,
+    kind: VerbatimKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum VerbatimKind {
+    /// Opened by `len` times `fence` (a backtick or a tilde); `markdown` when its language
+    /// is Markdown, whose examples may well hold markers and headings.
+    Fenced { fence: u8, len: usize, markdown: bool },
+    Indented,
+    Html,
+}
+
+/// What of a text's block structure splitting it into blocks needs, in text order.
+struct Outline {
+    /// Paragraphs at the top level.
+    paragraphs: Vec<Range<usize>>,
+    /// Every element at the top level.
+    tops: Vec<(Range<usize>, Top)>,
+    /// Code blocks and raw HTML blocks, at any depth (they never hold one another).
+    verbatim: Vec<Verbatim>,
+}
+
+impl Outline {
+    fn of(events: &[(Event, Range<usize>)], text: &str) -> Outline {
+        let mut outline = Outline { paragraphs: Vec::new(), tops: Vec::new(), verbatim: Vec::new() };
+        let mut depth = 0usize;
+        for (event, range) in events {
+            match event {
+                Event::Start(tag) => {
+                    if depth == 0 {
+                        let top = match tag {
+                            Tag::Paragraph => Top::Paragraph,
+                            Tag::List(_) => Top::List,
+                            Tag::BlockQuote(_) => Top::Quote,
+                            Tag::FootnoteDefinition(_) => Top::Footnote,
+                            _ => Top::Other,
+                        };
+                        if top == Top::Paragraph {
+                            outline.paragraphs.push(range.clone());
+                        }
+                        outline.tops.push((range.clone(), top));
+                    }
+                    let kind = match tag {
+                        Tag::CodeBlock(CodeBlockKind::Fenced(info)) => {
+                            let opening = text[range.start..].trim_start_matches([' ', '\t']).as_bytes();
+                            let fence = opening.first().copied().unwrap_or(b'`');
+                            let len = opening.iter().take_while(|&&b| b == fence).count();
+                            let lang = info.split_whitespace().next().unwrap_or("");
+                            Some(VerbatimKind::Fenced { fence, len, markdown: lang.eq_ignore_ascii_case("markdown") || lang.eq_ignore_ascii_case("md") })
+                        }
+                        Tag::CodeBlock(CodeBlockKind::Indented) => Some(VerbatimKind::Indented),
+                        Tag::HtmlBlock => Some(VerbatimKind::Html),
+                        _ => None,
+                    };
+                    if let Some(kind) = kind {
+                        outline.verbatim.push(Verbatim { range: range.clone(), top: depth == 0, kind });
+                    }
+                    depth += 1;
+                }
+                Event::End(_) => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        outline
+    }
+}
+
+/// The index of the element of `items` (in text order, none inside another) holding `offset`.
+fn containing<T>(items: &[T], offset: usize, range: impl Fn(&T) -> &Range<usize>) -> Option<usize> {
+    let i = items.partition_point(|x| range(x).start <= offset);
+    (i > 0 && range(&items[i - 1]).contains(&offset)).then(|| i - 1)
+}
+
+/// Something said about a code block or raw HTML block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Finding {
+    error: bool,
+    line: usize,
+    message: String,
+}
+
+/// What to say of the code block or raw HTML block `v` of `text`, if anything: the first
+/// line in it that was hardly meant as its content (a line that looks like a block marker;
+/// in a fenced code block at the top level, a `##` heading or a new fence with an info
+/// string), and whether it runs unclosed to the end. An error when it runs to the end
+/// taking in a marker or a heading: the rest of the lesson, trainer blocks included, would
+/// be shown as code; otherwise a warning. Said at the line where it opened, or at the
+/// usual cause of a run-away fence when there is one between `after` and it: a ``` line
+/// whose info string holds a backtick, which CommonMark does not take for a fence.
+fn verbatim_finding(text: &str, v: &Verbatim, after: usize, line_of: &dyn Fn(usize) -> usize) -> Option<Finding> {
+    let src = &text[v.range.clone()];
+    let lines = text_lines(src);
+    let html_end = if v.kind == VerbatimKind::Html { html_block_end(src) } else { None };
+    let closed = match v.kind {
+        VerbatimKind::Fenced { fence, len, .. } => {
+            let last = lines.iter().rposition(|l| !src[l.start..l.end].trim().is_empty());
+            last.is_some_and(|i| i > 0 && closes_fence(&src[lines[i].start..lines[i].end], fence, len))
+        }
+        VerbatimKind::Indented => true,
+        VerbatimKind::Html => html_end.is_none_or(|(open_len, ends)| {
+            let rest = src.get(open_len..).unwrap_or("").to_ascii_lowercase();
+            ends.iter().any(|end| rest.contains(end))
+        }),
+    };
+    let unclosed = v.top && !closed && text[v.range.end..].trim().is_empty();
+    let skip = usize::from(matches!(v.kind, VerbatimKind::Fenced { .. }));
+    let (mut strong, mut weak) = (None, None);
+    for l in lines.iter().skip(skip) {
+        let line = &src[l.start..l.end];
+        let at = v.range.start + l.start;
+        if marker_look(line).is_some() {
+            strong = Some((at, format!("`{}`", line.trim())));
+        } else if let VerbatimKind::Fenced { fence, len, .. } = v.kind
+            && v.top
+        {
+            if looks_like_heading(line) {
+                strong = Some((at, format!("the heading `{}`", line.trim())));
+            } else if weak.is_none() && opens_fence_like(line, fence, len) {
+                weak = Some((at, format!("`{}`, which looks like the start of another code block", line.trim())));
+            }
+        }
+        if strong.is_some() {
+            break;
+        }
+    }
+    let markdown = matches!(v.kind, VerbatimKind::Fenced { markdown: true, .. });
+    let error = unclosed && strong.is_some();
+    let took = strong.or(weak);
+    if !error && (markdown || (!unclosed && took.is_none())) {
+        return None;
+    }
+    let opened = line_of(v.range.start);
+    let took = took.map(|(at, what)| format!("{what} on line {}", line_of(at)));
+    let (name, close_with) = match (v.kind, html_end) {
+        (VerbatimKind::Fenced { fence, len, .. }, _) => ("code block", format!("a line {}", (fence as char).to_string().repeat(len))),
+        (VerbatimKind::Html, Some((_, ends))) => ("raw HTML block", format!("`{}`", ends[0])),
+        _ => ("code block", String::new()),
+    };
+    let runs = match (&took, unclosed) {
+        (Some(took), true) => format!("runs to the end of the lesson and takes in {took}"),
+        (None, _) => "runs to the end of the lesson".to_string(),
+        (Some(took), false) => format!("takes in {took}"),
+    };
+    let cause = match v.kind {
+        VerbatimKind::Fenced { fence: b'`', .. } if v.top => {
+            let before = &text[after.min(v.range.start)..v.range.start];
+            text_lines(before).iter().rev().find(|l| backtick_in_info(&before[l.start..l.end])).map(|l| after + l.start)
+        }
+        _ => None,
+    };
+    let message = match cause {
+        Some(_) => format!(
+            "this line does not open a code block: the info string of a ``` fence cannot contain a backtick, so the ``` on line {opened} opens one instead, which {runs}; remove the backtick from the info string, or fence the code with ~~~"
+        ),
+        None if unclosed => format!("{name} is not closed: it {runs}; close it with {close_with}"),
+        None => format!("the {name} opened on this line {runs}, and shows it as it is; if that line was meant as Markdown, close the {name} before it"),
+    };
+    Some(Finding { error, line: cause.map_or(opened, line_of), message })
+}
+
+/// Whether `line` closes a fenced code block opened with `len` times `fence`: the same
+/// character, at least as many, nothing after but spaces (after the indent or `>` of the
+/// list item or quote it is in).
+fn closes_fence(line: &str, fence: u8, len: usize) -> bool {
+    let t = line.trim_start_matches([' ', '\t', '>']).trim_end();
+    t.len() >= len && t.bytes().all(|b| b == fence)
+}
+
+/// A line that would open a code block with an info string, of the same kind as a block
+/// already open (so it takes in code that was meant as another block).
+fn opens_fence_like(line: &str, fence: u8, len: usize) -> bool {
+    let t = line.trim_start_matches(' ');
+    let n = t.bytes().take_while(|&b| b == fence).count();
+    line.len() - t.len() <= 3 && n >= len && !t[n..].trim().is_empty() && !(fence == b'`' && t[n..].contains('`'))
+}
+
+/// A `##` to `######` heading line (a single `#` line is left out: it is a comment in
+/// Python and shell code).
+fn looks_like_heading(line: &str) -> bool {
+    let t = line.trim_start_matches(' ');
+    let n = t.bytes().take_while(|&b| b == b'#').count();
+    line.len() - t.len() <= 3 && (2..=6).contains(&n) && t[n..].starts_with(' ') && !t[n..].trim().is_empty()
+}
+
+/// A line that looks like a ``` fence but holds a backtick in its info string, which
+/// CommonMark reads as text (and not as a code span: no run of as many backticks ends it).
+fn backtick_in_info(line: &str) -> bool {
+    let t = line.trim_start_matches(' ');
+    let n = t.bytes().take_while(|&b| b == b'`').count();
+    if line.len() - t.len() > 3 || n < 3 {
+        return false;
+    }
+    let info = &t[n..];
+    info.contains('`') && !info.split(|c| c != '`').any(|run| run.len() == n)
+}
+
+/// For a raw HTML block that ends at a given text rather than at a blank line (`<pre>`,
+/// `<script>`, `<style>`, `<textarea>`, comments, `<?`, `<!`): the length of its opening
+/// and the texts that end it, the one it most likely expects first.
+fn html_block_end(block: &str) -> Option<(usize, &'static [&'static str])> {
+    let t = block.trim_start_matches(' ');
+    let indent = block.len() - t.len();
+    let lower = t.get(..10).unwrap_or(t).to_ascii_lowercase();
+    let found: (usize, &'static [&'static str]) = if lower.starts_with("<!--") {
+        (4, &["-->"])
+    } else if lower.starts_with("<?") {
+        (2, &["?>"])
+    } else if lower.starts_with("<![cdata[") {
+        (9, &["]]>"])
+    } else if lower.starts_with("<!") {
+        (2, &[">"])
+    } else {
+        // Any of the four end tags ends any of them.
+        const RAW: [(&str, &[&str]); 4] = [
+            ("<script", &["</script>", "</pre>", "</style>", "</textarea>"]),
+            ("<pre", &["</pre>", "</script>", "</style>", "</textarea>"]),
+            ("<style", &["</style>", "</script>", "</pre>", "</textarea>"]),
+            ("<textarea", &["</textarea>", "</script>", "</pre>", "</style>"]),
+        ];
+        let (tag, ends) = RAW.into_iter().find(|(tag, _)| lower.starts_with(tag) && lower[tag.len()..].chars().next().is_none_or(|c| c == '>' || c.is_whitespace()))?;
+        (tag.len(), ends)
+    };
+    Some((indent + found.0, found.1))
 }
 
 fn parse_kind(marker: &str) -> Result<BlockKind, String> {
@@ -188,6 +521,8 @@ pub struct RenderedHtml {
     pub ids: HashSet<String>,
     /// Links and images that stay inside the site, as written, with their line.
     pub links: Vec<(usize, String)>,
+    /// What the raw HTML holds that `dars check` tells of, with its line: see [`crate::rawhtml`].
+    pub raw_html: Vec<(usize, crate::rawhtml::Finding)>,
 }
 
 /// Labels the HTML of blocks needs, in the page's language.
@@ -222,6 +557,7 @@ pub struct RenderedBlock {
     pub toc: Vec<TocEntry>,
     pub ids: HashSet<String>,
     pub links: Vec<(usize, String)>,
+    pub raw_html: Vec<(usize, crate::rawhtml::Finding)>,
 }
 
 /// Renders every block once; each audience's page is then put together from them
@@ -236,7 +572,7 @@ pub fn render_blocks(blocks: &[Block], ctx: &HtmlContext) -> Result<Vec<Rendered
         render_markdown(block, ctx, &mut one, &mut diags);
         let ids = one.ids.difference(&before).cloned().collect();
         seen = one.ids;
-        out.push(RenderedBlock { kind: block.kind, html: one.html, toc: one.toc, ids, links: one.links });
+        out.push(RenderedBlock { kind: block.kind, html: one.html, toc: one.toc, ids, links: one.links, raw_html: one.raw_html });
     }
     diags.into_result(out)
 }
@@ -252,6 +588,7 @@ pub fn assemble(blocks: &[RenderedBlock], audience: Audience, labels: &BlockLabe
         out.toc.extend(block.toc.iter().cloned());
         out.ids.extend(block.ids.iter().cloned());
         out.links.extend(block.links.iter().cloned());
+        out.raw_html.extend(block.raw_html.iter().cloned());
     }
     out
 }
@@ -334,6 +671,10 @@ fn render_markdown(block: &Block, ctx: &HtmlContext, out: &mut RenderedHtml, dia
                 }
                 let dest = resolve_or_report(dest_url, ctx, line_of(range.start), diags);
                 html_events.push(Event::Start(Tag::Image { link_type: *link_type, dest_url: CowStr::from(dest), title: title.clone(), id: id.clone() }));
+            }
+            Event::Html(raw) | Event::InlineHtml(raw) => {
+                out.raw_html.extend(crate::rawhtml::findings(raw).into_iter().map(|f| (line_of(range.start), f)));
+                html_events.push(event.clone());
             }
             Event::Start(Tag::Table(_)) => {
                 html_events.push(Event::Html(CowStr::from("<div class=\"table-wrap\">")));

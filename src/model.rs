@@ -95,6 +95,8 @@ pub struct LessonText {
     pub tags: Vec<String>,
     pub trainer_notes: Option<String>,
     pub draft: bool,
+    /// The author vouches for the scripts, frames and styles of this lesson's raw HTML.
+    pub allow_active_html: bool,
     pub body: std::sync::Arc<str>,
     pub body_line: usize,
     pub key_lines: BTreeMap<String, usize>,
@@ -469,6 +471,7 @@ fn lesson_text(f: &LessonFile) -> LessonText {
         tags: f.front.tags.clone(),
         trainer_notes: f.front.trainer_notes.clone(),
         draft: f.front.draft,
+        allow_active_html: f.front.allow_active_html,
         body: f.body.clone(),
         body_line: f.body_line,
         key_lines: f.key_lines.clone(),

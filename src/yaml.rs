@@ -139,6 +139,10 @@ pub struct FrontMatter {
     pub trainer_notes: Option<String>,
     #[serde(default)]
     pub draft: bool,
+    /// Silences `dars check`'s warning about `<script>`, `<iframe>`, `<style>` and event
+    /// handlers in this lesson's raw HTML (see docs/authoring.md, "Raw HTML").
+    #[serde(default)]
+    pub allow_active_html: bool,
     /// In a translation: the hash of the source lesson it was translated from, written by
     /// `dars mark-translated`; `dars check` warns when the source has changed since.
     #[serde(default)]

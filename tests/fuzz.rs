@@ -76,7 +76,7 @@ fn typeset(markup: &str) -> Result<Vec<u8>, dars::Diagnostics> {
             SourceFile { virtual_path: "/blocks.typ".into(), text: blocks, origin: "blocks.typ".into() },
             SourceFile { virtual_path: "/lesson.typ".into(), text: format!("#import \"/blocks.typ\": *\n{markup}"), origin: "lesson.md".into() },
         ],
-        files: vec![("/data.json".into(), br#"{"labels": {"exercise": "E", "solution": "S", "for_the_trainer": "T"}}"#.to_vec())],
+        files: vec![("/data.json".into(), br#"{"labels": {"exercise": "E", "solution": "S", "for_the_trainer": "T", "media_on_website": "M"}}"#.to_vec())],
         media_root: media_root().to_path_buf(),
         today: (2025, 10, 20),
         name: "the test document".into(),

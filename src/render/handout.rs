@@ -277,13 +277,7 @@ fn handout_document(cx: &RenderContext, template: &HandoutTemplate, day: &Day, l
     for (n, &i) in day.lessons.iter().enumerate() {
         let lesson = &site.lessons[i];
         let t = &lesson.translations[lang];
-        let image = |dest: &str| links::resolve_asset(site, &t.rel, dest).map(|rel| format!("/media/{rel}"));
-        let tcx = TypstContext { file: &t.path, image: &image };
-        let body = split_blocks(&t.body, t.body_line, &t.path).and_then(|b| blocks_to_typst(&b, version.audience(), &tcx));
-        let notes = t.trainer_notes.as_deref().filter(|_| version == Version::Trainer).map(|notes| {
-            let blocks = [Block { kind: BlockKind::Text, text: notes, line: 1 }];
-            blocks_to_typst(&blocks, Audience::Trainer, &tcx)
-        });
+        let (body, notes) = lesson_markup(site, t, version);
         let source = format!("/lessons/{n}.typ");
         let notes_source = format!("/lessons/{n}-notes.typ");
         match body {
@@ -345,6 +339,42 @@ fn handout_document(cx: &RenderContext, template: &HandoutTemplate, day: &Day, l
         limit_origin: site.content_dir.join(crate::load::PROGRAMME_FILE),
         max_pages: site.limits.handout_pages,
     })
+}
+
+/// A lesson's body and trainer notes (trainer version only) as Typst markup, or the
+/// authoring errors that stop it.
+type Markup = Result<String, Diagnostics>;
+
+fn lesson_markup(site: &Site, t: &crate::model::LessonText, version: Version) -> (Markup, Option<Markup>) {
+    let image = |dest: &str| links::resolve_asset(site, &t.rel, dest).map(|rel| format!("/media/{rel}"));
+    let tcx = TypstContext { file: &t.path, image: &image };
+    let body = split_blocks(&t.body, t.body_line, &t.path).and_then(|b| blocks_to_typst(&b, version.audience(), &tcx));
+    let notes = t.trainer_notes.as_deref().filter(|_| version == Version::Trainer).map(|notes| {
+        let blocks = [Block { kind: BlockKind::Text, text: notes, line: 1 }];
+        blocks_to_typst(&blocks, Audience::Trainer, &tcx)
+    });
+    (body, notes)
+}
+
+/// What a PDF handout needs of each lesson, checked without typesetting: its markup can be
+/// made (images found, constructs supported). `dars check` does this instead of typesetting
+/// every PDF; `dars check --pdf` typesets as a build does.
+pub fn check_pdf_markup(site: &Site) -> Diagnostics {
+    let found: Vec<Diagnostics> = site
+        .lessons
+        .par_iter()
+        .flat_map_iter(|lesson| lesson.translations.values())
+        .map(|t| {
+            // The trainer version holds every block that has text, and the notes.
+            let (body, notes) = lesson_markup(site, t, Version::Trainer);
+            let mut d = body.err().unwrap_or_default();
+            d.extend(notes.and_then(Result::err).unwrap_or_default());
+            d
+        })
+        .collect();
+    let mut diags = Diagnostics::new();
+    found.into_iter().for_each(|d| diags.extend(d));
+    diags
 }
 
 fn clone_source(s: &SourceFile) -> SourceFile {

@@ -9,11 +9,10 @@ pub fn resolve(site: &Site, from_rel: &str, root: &str, dest: &str) -> Result<St
     if is_external(dest) || dest.starts_with('#') || dest.is_empty() {
         return Ok(dest.to_string());
     }
-    let (path, fragment) = match dest.split_once('#') {
-        Some((p, f)) => (p, format!("#{f}")),
-        None => (dest, String::new()),
+    let fragment = dest.find('#').map(|i| dest[i..].to_string()).unwrap_or_default();
+    let Some(path) = file_part(dest) else {
+        return Err(format!("link `{dest}`: its %-escapes are not UTF-8; write the file name as it is"));
     };
-    let path = path.replace("%20", " ");
     let Some(target) = join(from_rel, &path) else {
         return Err(format!("link `{dest}` points outside content/"));
     };
@@ -41,7 +40,9 @@ pub fn resolve_asset(site: &Site, from_rel: &str, dest: &str) -> Result<String, 
     if is_external(dest) {
         return Err(format!("image `{dest}` is not a file in content/: the PDF handouts need the file itself; download it into content/"));
     }
-    let path = dest.split(['#', '?']).next().unwrap_or("").replace("%20", " ");
+    let Some(path) = file_part(dest) else {
+        return Err(format!("image `{dest}`: its %-escapes are not UTF-8; write the file name as it is"));
+    };
     match join(from_rel, &path) {
         Some(target) if site.assets.binary_search(&target).is_ok() => Ok(target),
         Some(target) => Err(format!("image `{dest}`: file content/{target} not found; add it or fix the path")),
@@ -64,6 +65,13 @@ pub fn check_image(site: &Site, from_rel: &str, dest: &str) -> Result<(), String
         Ok(size) => site.limits.check_image(dest, size.width as u64, size.height as u64),
         Err(e) => Err(format!("image `{dest}` (content/{target}) cannot be read as an image ({e}); replace it with a PNG, JPEG, GIF or WebP file")),
     }
+}
+
+/// The file a relative address names: without its `?query` and `#fragment`, percent-escapes
+/// decoded (`%C3%A9l%C3%A8ve.png` is `élève.png`); None when they do not decode to UTF-8.
+pub fn file_part(dest: &str) -> Option<String> {
+    let path = dest.split(['#', '?']).next().unwrap_or("");
+    percent_encoding::percent_decode_str(path).decode_utf8().ok().map(|p| p.into_owned())
 }
 
 /// `http:`, `mailto:` and the like, and protocol-relative `//host`.

@@ -37,7 +37,7 @@ impl RenderContext<'_> {
     pub fn page(&self, path: String, html: String) -> Result<OutputFile, Diagnostics> {
         match self.sink {
             Some(sink) => {
-                let links = crate::linkcheck::internal_targets(&html).into_iter().map(crate::linkcheck::decode_entities).collect();
+                let links = crate::linkcheck::internal_targets(&html);
                 sink.put(&path, html.as_bytes())?;
                 Ok(OutputFile { path, contents: Contents::Staged { links } })
             }

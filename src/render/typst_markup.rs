@@ -2,8 +2,8 @@
 //!
 //! Text is always escaped and code always passed as string literals, so nothing an author
 //! writes can break or inject into the document. Every event pulldown-cmark emits with
-//! our options is handled; raw HTML has a documented fallback (`<br>` is a line break,
-//! anything else is printed as text).
+//! our options is handled; raw HTML follows the rule of [`crate::rawhtml`] (its text is
+//! kept, tags dropped, media the page cannot print become a note).
 
 use std::path::Path;
 
@@ -209,11 +209,12 @@ impl Converter<'_, '_> {
     }
 
     fn html(&mut self, html: &str) {
-        let tag = html.trim().to_ascii_lowercase();
-        if tag == "<br>" || tag == "<br/>" || tag == "<br />" {
-            self.out.push_str("#linebreak()");
-        } else if !tag.starts_with("<!--") {
-            self.out.push_str(&escape_markup(html));
+        for part in crate::rawhtml::printed(html) {
+            match part {
+                crate::rawhtml::Printed::Text(text) if text == "\n" => self.out.push_str("#linebreak();"),
+                crate::rawhtml::Printed::Text(text) => self.out.push_str(&escape_markup(&text)),
+                crate::rawhtml::Printed::Media(name) => self.out.push_str(&format!("#media-note({});", string_literal(&name))),
+            }
         }
     }
 }
