@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::ops::Range;
 use std::path::Path;
 
-use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
 use crate::error::{Diagnostic, Diagnostics};
 use crate::highlight::{Highlight, escape_html};
@@ -655,6 +655,8 @@ fn render_markdown(block: &Block, ctx: &HtmlContext, out: &mut RenderedHtml, dia
             Event::Code(code) => {
                 html_events.push(Event::Html(CowStr::from(format!("<code dir=\"ltr\">{}</code>", escape_html(code)))));
             }
+            // `<contact@example.org>`: pulldown-cmark writes the `mailto:` itself.
+            Event::Start(Tag::Link { link_type: LinkType::Email, .. }) => html_events.push(event.clone()),
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                 if !crate::render::links::is_external(dest_url) {
                     out.links.push((line_of(range.start), dest_url.to_string()));

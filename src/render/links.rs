@@ -18,7 +18,7 @@ pub fn resolve(site: &Site, from_rel: &str, root: &str, dest: &str) -> Result<St
     };
     if target.ends_with(".md") {
         if let Some((index, lang)) = site.by_source.get(&target) {
-            return Ok(format!("{root}{}{fragment}", Page::Lesson(*index).path(site, lang)));
+            return Ok(format!("{root}{}{fragment}", href_path(&Page::Lesson(*index).path(site, lang))));
         }
         if site.broken.contains(&target) {
             // Its own errors are reported on that file.
@@ -30,7 +30,7 @@ pub fn resolve(site: &Site, from_rel: &str, root: &str, dest: &str) -> Result<St
         return Err(format!("link `{dest}`: no lesson content/{target}; check the file name"));
     }
     if site.assets.binary_search(&target).is_ok() {
-        return Ok(format!("{root}media/{target}{fragment}"));
+        return Ok(format!("{root}media/{}{fragment}", href_path(&target)));
     }
     Err(format!("link `{dest}`: file content/{target} not found; add it or fix the path"))
 }
@@ -65,6 +65,22 @@ pub fn check_image(site: &Site, from_rel: &str, dest: &str) -> Result<(), String
         Ok(size) => site.limits.check_image(dest, size.width as u64, size.height as u64),
         Err(e) => Err(format!("image `{dest}` (content/{target}) cannot be read as an image ({e}); replace it with a PNG, JPEG, GIF or WebP file")),
     }
+}
+
+/// A path below the output as it goes into an `href`: what would end or break the address
+/// (space, `#`, `?`, `%`, quotes, `<`, `>`, controls) percent-encoded; letters of any script
+/// kept as they are, so addresses stay readable (`fr/day-1/élève/`, `ar/…/الحاسوب/`).
+pub fn href_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if c.is_control() || matches!(c, ' ' | '"' | '#' | '%' | '<' | '>' | '?' | '`' | '{' | '}' | '\'' | '\\') {
+            let mut buf = [0; 4];
+            out.extend(percent_encoding::percent_encode(c.encode_utf8(&mut buf).as_bytes(), percent_encoding::NON_ALPHANUMERIC));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The file a relative address names: without its `?query` and `#fragment`, percent-escapes
@@ -113,6 +129,13 @@ pub fn join(from: &str, link: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_keep_letters_and_encode_what_would_break_them() {
+        assert_eq!(href_path("media/day 1/élève #1?.png"), "media/day%201/élève%20%231%3F.png");
+        assert_eq!(file_part("day%201/%C3%A9l%C3%A8ve.png?v=2#x").as_deref(), Some("day 1/élève.png"));
+        assert_eq!(file_part(&href_path("a b/صورة%.png")).as_deref(), Some("a b/صورة%.png"));
+    }
 
     #[test]
     fn joins_and_refuses_escapes() {

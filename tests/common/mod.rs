@@ -55,13 +55,16 @@ pub fn files_below(dir: &Path) -> BTreeSet<String> {
         .collect()
 }
 
-/// The `href`/`src` values of a page, entities decoded.
+/// The `href`/`src` values of a page's elements, entities decoded (an HTML tokenizer: text
+/// that reads `src="x"` is no link).
 pub fn links_of(html: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for attr in [" href=\"", " src=\""] {
-        for part in html.split(attr).skip(1) {
-            if let Some(end) = part.find('"') {
-                out.push(part[..end].replace("&amp;", "&"));
+    for token in html5gum::Tokenizer::new(html).flatten() {
+        if let html5gum::Token::StartTag(tag) = token {
+            for (name, value) in &tag.attributes {
+                if name.as_slice() == b"href" || name.as_slice() == b"src" {
+                    out.push(String::from_utf8_lossy(value).into_owned());
+                }
             }
         }
     }
