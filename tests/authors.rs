@@ -5,17 +5,9 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::*;
-
-fn project() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("project");
-    copy_tree(&project_root().join("tests/fixtures/minimal/content"), &root.join("content"));
-    copy_tree(&theme_dir(), &root.join("themes/default"));
-    (dir, root)
-}
 
 fn lesson(title: &str, order: u32, extra_front: &str, body: &str) -> String {
     format!("---\ntitle: \"{title}\"\nday: 2\norder: {order}\nduration_minutes: 10\nage: {{ min: 8, max: 15 }}\nsummary: \"Résumé\"\nobjectives: [Lire]\nmaterials: []\n{extra_front}---\n{body}")
@@ -55,7 +47,7 @@ fn write_lessons(content: &Path) {
 
 #[test]
 fn other_authors_markdown_builds_links_resolve_and_raw_html_follows_the_rule() {
-    let (_dir, root) = project();
+    let (_dir, root) = minimal_project();
     let content = root.join("content");
     write_lessons(&content);
     let result = dars(&["build", "--root", root.to_str().unwrap()]);
@@ -85,7 +77,7 @@ fn other_authors_markdown_builds_links_resolve_and_raw_html_follows_the_rule() {
 
 #[test]
 fn a_lesson_that_vouches_for_its_script_is_not_warned_about() {
-    let (_dir, root) = project();
+    let (_dir, root) = minimal_project();
     let content = root.join("content");
     write_lessons(&content);
     let fr = content.join("day-2/02-auteurs.fr.md");

@@ -11,15 +11,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-/// A project folder (content/ and themes/default/) in a temporary folder.
-fn project() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("project");
-    copy_tree(&project_root().join("tests/fixtures/minimal/content"), &root.join("content"));
-    copy_tree(&theme_dir(), &root.join("themes/default"));
-    (dir, root)
-}
-
 fn run(root: &Path, extra: &[&str]) -> Output {
     let mut args = vec!["build", "--no-pdf", "--root", root.to_str().unwrap()];
     args.extend_from_slice(extra);
@@ -54,7 +45,7 @@ fn add_lesson(content: &Path, order: u32, body_fr: &str, body_ar: &str) -> (Path
 
 #[test]
 fn an_output_folder_holding_the_content_or_the_project_is_refused_untouched() {
-    let (_dir, root) = project();
+    let (_dir, root) = minimal_project();
     let content = root.join("content");
     let before = snapshot(&root);
     for (output, why) in [(content.clone(), "it holds"), (root.clone(), "it holds"), (root.join("content/site"), "inside"), (root.join("themes/default/out"), "inside")] {
@@ -72,7 +63,7 @@ fn an_output_folder_holding_the_content_or_the_project_is_refused_untouched() {
 
 #[test]
 fn files_dars_did_not_write_survive_every_build() {
-    let (_dir, root) = project();
+    let (_dir, root) = minimal_project();
     let out = root.join("output");
     assert!(run(&root, &[]).status.success());
     // A deploy folder: its git repository, its CNAME, a robots.txt put there by hand.
@@ -100,7 +91,7 @@ fn files_dars_did_not_write_survive_every_build() {
 
 #[test]
 fn a_folder_dars_did_not_make_is_refused_unless_forced() {
-    let (dir, root) = project();
+    let (dir, root) = minimal_project();
     let deploy = dir.path().join("deploy");
     fs::create_dir_all(&deploy).unwrap();
     fs::write(deploy.join("index.html"), "the old site, made by hand").unwrap();
@@ -118,7 +109,7 @@ fn a_folder_dars_did_not_make_is_refused_unless_forced() {
 
 #[test]
 fn a_page_dars_makes_never_replaces_a_file_put_there_by_hand() {
-    let (_dir, root) = project();
+    let (_dir, root) = minimal_project();
     let out = root.join("output");
     assert!(run(&root, &[]).status.success());
     // The author adds a lesson whose page is where someone put a file of their own.
@@ -134,7 +125,7 @@ fn a_page_dars_makes_never_replaces_a_file_put_there_by_hand() {
 
 #[test]
 fn hidden_folders_and_back_ups_in_content_are_never_published() {
-    let (_dir, root) = project();
+    let (_dir, root) = minimal_project();
     let content = root.join("content");
     fs::create_dir_all(content.join(".git")).unwrap();
     fs::write(content.join(".git/config"), "[remote \"origin\"]\n\turl = secret\n").unwrap();
@@ -256,7 +247,7 @@ fn used_bytes(dir: &Path) -> u64 {
 
 #[test]
 fn a_disk_that_fills_while_pages_are_replaced_leaves_the_previous_site_and_says_so() {
-    let (dir, root) = project();
+    let (dir, root) = minimal_project();
     // Sized from a first build: room for that site and a little more.
     let probe = dir.path().join("probe");
     assert!(run(&root, &["--output", probe.to_str().unwrap()]).status.success());
@@ -283,7 +274,7 @@ fn a_disk_that_fills_while_pages_are_replaced_leaves_the_previous_site_and_says_
 
 #[test]
 fn a_deep_list_a_huge_lesson_and_a_huge_image_are_refused_quickly_at_their_line() {
-    let (_dir, root) = project();
+    let (_dir, root) = minimal_project();
     let content = root.join("content");
     // 10,000 quotes in one another: 10 KB, which kept the PDF stage busy for minutes.
     let deep = format!("{} fin\n", ">".repeat(10_000));
@@ -350,7 +341,7 @@ fn crc32(bytes: &[u8]) -> u32 {
 #[test]
 fn a_lesson_with_a_non_unicode_name_or_a_nul_byte_is_an_error_not_a_silence() {
     use std::os::unix::ffi::OsStrExt;
-    let (_dir, root) = project();
+    let (_dir, root) = minimal_project();
     let content = root.join("content");
     let bad_name = content.join("day-2").join(std::ffi::OsStr::from_bytes(b"02-le\xE7on.fr.md"));
     fs::write(&bad_name, lesson("Latin-1", 2, 2, "Texte.\n")).unwrap();

@@ -32,6 +32,16 @@ pub fn build_with_binary(content: &Path, output: &Path) -> Output {
     ])
 }
 
+/// A project folder (content/ from the minimal fixture, themes/default/) in a temporary
+/// folder: `dars build --root` works in it as in a real project.
+pub fn minimal_project() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("project");
+    copy_tree(&project_root().join("tests/fixtures/minimal/content"), &root.join("content"));
+    copy_tree(&theme_dir(), &root.join("themes/default"));
+    (dir, root)
+}
+
 /// Copies a folder tree (fixtures are mutated in a temporary copy).
 pub fn copy_tree(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {
