@@ -237,7 +237,8 @@ impl OutputDir {
         Ok(published)
     }
 
-    /// A page may not replace a file dars did not write (a `robots.txt` put there by hand).
+    /// A page may not replace a file dars did not write (a `robots.txt` put there by hand),
+    /// nor a folder holding one, nor sit below such a file.
     fn refuse_foreign_in_the_way(&self, produced: &BTreeSet<String>) -> Result<(), Diagnostics> {
         if self.adopt {
             return Ok(());
@@ -245,21 +246,29 @@ impl OutputDir {
         let mut diags = Diagnostics::new();
         let mut reported = HashSet::new();
         for path in produced.iter().filter(|p| !self.manifest.files.contains(*p)) {
-            let in_the_way = Path::new(path).ancestors().filter(|a| !a.as_os_str().is_empty()).find(|a| {
-                let meta = self.dir.join(a).symlink_metadata();
-                let is_folder_above = *a != Path::new(path) && meta.as_ref().is_ok_and(|m| m.is_dir());
-                meta.is_ok() && !is_folder_above && !self.manifest.files.contains(&a.to_string_lossy().to_string())
-            });
-            if let Some(a) = in_the_way
-                && reported.insert(a.to_path_buf())
+            let in_the_way = Path::new(path).ancestors().filter(|a| !a.as_os_str().is_empty()).find_map(|a| self.foreign_at(a, a == Path::new(path)));
+            if let Some(foreign) = in_the_way
+                && reported.insert(foreign.clone())
             {
                 diags.push(Diagnostic::error(
-                    self.dir.join(a),
+                    self.dir.join(&foreign),
                     format!("dars makes `{path}` but this file was not written by dars; move it out of the output folder, or build with --force to let dars replace it"),
                 ));
             }
         }
         diags.into_result(())
+    }
+
+    /// A file dars did not write at `rel` (below output/), or inside it when `rel` is a
+    /// folder where a page goes; a folder above a page is in nobody's way.
+    fn foreign_at(&self, rel: &Path, is_the_page: bool) -> Option<String> {
+        let meta = self.dir.join(rel).symlink_metadata().ok()?;
+        let rel = rel.to_string_lossy().into_owned();
+        match (meta.is_dir(), is_the_page) {
+            (true, false) => None,
+            (true, true) => files_below(&self.dir.join(&rel), &rel).into_iter().find(|f| !self.manifest.files.contains(f)),
+            (false, _) => (!self.manifest.files.contains(&rel)).then_some(rel),
+        }
     }
 
     /// Phase one: every changed page written beside its place. On any error the pages
@@ -676,6 +685,9 @@ mod tests {
         let reader = fs::File::open(&changed).unwrap();
         publish(&out, &[OutputFile::bytes("same.html", "s"), OutputFile::bytes("a/changed.html", "2"), OutputFile::bytes("becomes-dir/index.html", "d")]).unwrap();
         assert_eq!(tree(&out), pairs(&[("a/changed.html", "2"), ("becomes-dir/index.html", "d"), ("same.html", "s")]));
+        // And back: a folder of dars's becomes a page.
+        publish(&out, &[OutputFile::bytes("same.html", "s"), OutputFile::bytes("a/changed.html", "2"), OutputFile::bytes("becomes-dir", "f")]).unwrap();
+        assert_eq!(tree(&out), pairs(&[("a/changed.html", "2"), ("becomes-dir", "f"), ("same.html", "s")]));
         assert!(!out.join("gone").exists(), "emptied folders are removed");
         assert_eq!(fs::metadata(out.join("same.html")).unwrap().ino(), untouched, "an unchanged file is not rewritten");
         let mut old = String::new();
@@ -710,6 +722,12 @@ mod tests {
         let err = publish(&out, &[OutputFile::bytes("index.html", "2"), OutputFile::bytes("robots.txt", "dars's")]).unwrap_err();
         assert!(err.to_string().contains("robots.txt: error: dars makes `robots.txt` but this file was not written by dars"), "{err}");
         assert_eq!(tree(&out), pairs(&[("index.html", "1"), ("robots.txt", "mine")]));
+        // Nor a folder holding someone else's file.
+        fs::create_dir_all(out.join("guide")).unwrap();
+        fs::write(out.join("guide/notes.txt"), "mine").unwrap();
+        let err = publish(&out, &[OutputFile::bytes("index.html", "2"), OutputFile::bytes("guide", "a page")]).unwrap_err();
+        assert!(err.to_string().contains("guide/notes.txt: error: dars makes `guide`"), "{err}");
+        fs::remove_dir_all(out.join("guide")).unwrap();
         publish_with(&out, &[OutputFile::bytes("index.html", "2"), OutputFile::bytes("robots.txt", "dars's")], true).unwrap();
         assert_eq!(tree(&out), pairs(&[("index.html", "2"), ("robots.txt", "dars's")]));
     }
