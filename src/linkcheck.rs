@@ -71,7 +71,23 @@ pub fn internal_targets(html: &str) -> Vec<String> {
             _ => None,
         }
     });
-    html5gum::Tokenizer::new_with_emitter(html, emitter).flatten().flatten().filter(|v| is_internal(v)).collect()
+    html5gum::Tokenizer::new_with_emitter(html, WithoutErrors(emitter)).flatten().flatten().filter(|v| is_internal(v)).collect()
+}
+
+/// An emitter that does not look for parse errors: only the attributes matter here, and
+/// validating every character was a third of the tokenizer's time.
+struct WithoutErrors<E>(E);
+
+impl<E: html5gum::Emitter> html5gum::ForwardingEmitter for WithoutErrors<E> {
+    type Token = E::Token;
+
+    fn inner(&mut self) -> &mut impl html5gum::Emitter<Token = Self::Token> {
+        &mut self.0
+    }
+
+    fn should_emit_errors(&mut self) -> bool {
+        false
+    }
 }
 
 fn is_internal(v: &str) -> bool {
