@@ -63,6 +63,8 @@ pub struct Day {
     pub theme: Localized,
     /// Indices into `Site::lessons`, in order.
     pub lessons: Vec<usize>,
+    /// Its line in programme.yaml, for errors about the whole day (a handout too long).
+    pub line: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -319,7 +321,7 @@ fn day(d: &crate::yaml::DayEntry, keys: &DayKeys, diags: &mut Diagnostics) -> Da
             diags.push(keys.error(&format!("breaks.{j}.minutes"), format!("day {n}: a break of {} minutes; a break lasts {lo} to {hi} minutes", b.minutes)));
         }
     }
-    Day { number: n, date, start, end, breaks, title: d.title.clone(), theme: d.theme.clone(), lessons: Vec::new() }
+    Day { number: n, date, start, end, breaks, title: d.title.clone(), theme: d.theme.clone(), lessons: Vec::new(), line: keys.line("") }
 }
 
 /// A day's timetable must end by midnight: past it, times would wrap round (09:00–08:59).

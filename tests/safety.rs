@@ -36,8 +36,8 @@ fn lesson(title: &str, day: u32, order: u32, body: &str) -> String {
 
 /// Adds a lesson in both languages on day 2.
 fn add_lesson(content: &Path, order: u32, body_fr: &str, body_ar: &str) -> (PathBuf, PathBuf) {
-    let fr = content.join(format!("day-2/0{order}-added.fr.md"));
-    let ar = content.join(format!("day-2/0{order}-added.ar.md"));
+    let fr = content.join(format!("day-2/0{order}-added{order}.fr.md"));
+    let ar = content.join(format!("day-2/0{order}-added{order}.ar.md"));
     fs::write(&fr, lesson("Ajoutée", 2, order, body_fr)).unwrap();
     fs::write(&ar, lesson("مضافة", 2, order, body_ar)).unwrap();
     (fr, ar)
@@ -113,14 +113,14 @@ fn a_page_dars_makes_never_replaces_a_file_put_there_by_hand() {
     let out = root.join("output");
     assert!(run(&root, &[]).status.success());
     // The author adds a lesson whose page is where someone put a file of their own.
-    fs::create_dir_all(out.join("fr/day-2/added")).unwrap();
-    fs::write(out.join("fr/day-2/added/index.html"), "mine").unwrap();
+    fs::create_dir_all(out.join("fr/day-2/added2")).unwrap();
+    fs::write(out.join("fr/day-2/added2/index.html"), "mine").unwrap();
     add_lesson(&root.join("content"), 2, "Texte.\n", "نص.\n");
     let refused = run(&root, &[]);
     assert!(!refused.status.success());
-    assert!(stderr(&refused).contains("fr/day-2/added/index.html: error: dars makes `fr/day-2/added/index.html` but this file was not written by dars"), "{}", stderr(&refused));
-    assert_eq!(fs::read_to_string(out.join("fr/day-2/added/index.html")).unwrap(), "mine");
-    assert!(!out.join("ar/day-2/added/index.html").exists(), "nothing of the refused build was published");
+    assert!(stderr(&refused).contains("fr/day-2/added2/index.html: error: dars makes `fr/day-2/added2/index.html` but this file was not written by dars"), "{}", stderr(&refused));
+    assert_eq!(fs::read_to_string(out.join("fr/day-2/added2/index.html")).unwrap(), "mine");
+    assert!(!out.join("ar/day-2/added2/index.html").exists(), "nothing of the refused build was published");
 }
 
 #[test]
@@ -262,7 +262,7 @@ fn a_disk_that_fills_while_pages_are_replaced_leaves_the_previous_site_and_says_
     assert!(run(&root, &["--output", out.to_str().unwrap()]).status.success());
     let before = snapshot(&out);
     // Two big lessons: their pages no longer fit.
-    add_lesson(&root.join("content"), 2, &"Une phrase assez longue pour remplir le disque. ".repeat(8_000), &"جملة طويلة بما يكفي لملء القرص. ".repeat(8_000));
+    add_lesson(&root.join("content"), 2, &"Une phrase assez longue pour remplir le disque. ".repeat(5_000), &"جملة طويلة بما يكفي لملء القرص. ".repeat(4_000));
     let full = run(&root, &["--output", out.to_str().unwrap()]);
     assert!(!full.status.success());
     assert!(stderr(&full).contains("No space left on device") || stderr(&full).contains("os error 28"), "{}", stderr(&full));
@@ -351,4 +351,23 @@ fn a_lesson_with_a_non_unicode_name_or_a_nul_byte_is_an_error_not_a_silence() {
     let out = stdout(&check);
     assert!(out.contains("file name is not valid Unicode (UTF-8); rename it"), "{out}");
     assert!(out.contains(&format!("{}:12: error: this file holds a NUL character", fr.display())), "{out}");
+}
+
+#[test]
+fn a_day_too_long_for_one_handout_is_refused_before_typesetting() {
+    let (_dir, root) = minimal_project();
+    let content = root.join("content");
+    let text = "Une phrase ordinaire de la leçon, assez longue pour une ligne. ".repeat(3_000);
+    for order in 2..=4 {
+        add_lesson(&content, order, &text, "نص.\n");
+    }
+    let start = Instant::now();
+    let build = dars(&["build", "--root", root.to_str().unwrap()]);
+    assert!(!build.status.success());
+    let err = stderr(&build);
+    // Day 2 is the entry on line 16 of the fixture's programme.yaml.
+    assert!(err.contains("programme.yaml:16: error: the learner handout of day 2 (fr) would typeset 562.5 KiB of lessons") && err.contains("handout_kib"), "{err}");
+    assert!(start.elapsed() < Duration::from_secs(10), "refused before typesetting, took {:?}", start.elapsed());
+    let check = dars(&["check", "--root", root.to_str().unwrap()]);
+    assert!(stdout(&check).contains("programme.yaml:16: error: the trainer handout of day 2 (fr) would typeset"), "dars check says it without typesetting: {}", stdout(&check));
 }

@@ -156,10 +156,27 @@ impl HandoutTemplate {
 fn render_handout(cx: &RenderContext, kit: Option<&HandoutKit>, day: &Day, lang: &str, version: Version) -> Result<Rendered, Diagnostics> {
     let html = handout_html(cx, day, lang, version)?;
     let pdf = match kit {
-        Some(kit) => Some(kit.typesetter.pdf(&handout_document(cx, &kit.template, day, lang, version)?)?),
+        Some(kit) => {
+            within_size_limit(cx.site, day, lang, version)?;
+            Some(kit.typesetter.pdf(&handout_document(cx, &kit.template, day, lang, version)?)?)
+        }
         None => None,
     };
     Ok(Rendered { day: day.number, lang: lang.to_string(), version, html, pdf })
+}
+
+/// A day far longer than a handout is refused before typesetting: typst's time and memory
+/// grow with the document.
+fn within_size_limit(site: &Site, day: &Day, lang: &str, version: Version) -> Result<(), Diagnostic> {
+    let bytes: u64 = day.lessons.iter().map(|&i| site.lessons[i].translations[lang].body.len() as u64).sum();
+    let what = format!("the {} handout of day {} ({lang})", version.name(), day.number);
+    site.limits.check_handout_size(&what, bytes).map_err(|m| {
+        let d = Diagnostic::error(site.content_dir.join(crate::load::PROGRAMME_FILE), m);
+        match day.line {
+            Some(line) => d.at(line, None),
+            None => d,
+        }
+    })
 }
 
 /// Start and end of each lesson of the day, when the day has a start time.
@@ -374,6 +391,12 @@ pub fn check_pdf_markup(site: &Site) -> Diagnostics {
         .collect();
     let mut diags = Diagnostics::new();
     found.into_iter().for_each(|d| diags.extend(d));
+    for day in &site.days {
+        for lang in &site.languages {
+            // Both versions hold the same lessons: one finding per day and language.
+            diags.extend(within_size_limit(site, day, &lang.code, Version::Trainer).err().map(Diagnostics::from).unwrap_or_default());
+        }
+    }
     diags
 }
 
