@@ -161,7 +161,7 @@ impl Builder {
         }
         report.warnings.push(crate::error::Diagnostic::warning(
             &opts.content_dir,
-            "files changed while the site was being built: they are not all in this build; run dars build again",
+            "files of the content or the theme (or the dars program itself) changed while the site was being built: the changes are not all in this build, and output/ is marked not up to date; run dars build again",
         ));
         None
     }
