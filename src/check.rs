@@ -14,6 +14,7 @@ pub fn site_checks(site: &Site, bodies: &Bodies) -> Diagnostics {
     let mut d = Diagnostics::new();
     anchors_and_files(site, bodies, &mut d);
     raw_html(site, bodies, &mut d);
+    markdown_warnings(bodies, &mut d);
     drafts(site, &mut d);
     days(site, &mut d);
     translations(site, &mut d);
@@ -38,6 +39,14 @@ fn raw_html(site: &Site, bodies: &Bodies, d: &mut Diagnostics) {
             };
             d.push(Diagnostic::warning(&t.path, message).at(*line, None));
         }
+    }
+}
+
+/// What rendering a lesson body found that is probably a mistake (code that takes in a
+/// block marker or a heading, a heading id shown as text): see `crate::markdown`.
+fn markdown_warnings(bodies: &Bodies, d: &mut Diagnostics) {
+    for warning in bodies.values().flatten().flat_map(|b| b.warnings.iter()) {
+        d.push(warning.clone());
     }
 }
 

@@ -70,10 +70,11 @@ pub fn markdown_options() -> Options {
 /// their content). [`Outline`] is made from the body with those blank lines added; the
 /// blocks are slices of the body, and each reads alone as it reads there.
 ///
-/// Any other line that starts with `:::` (after spaces or `>`) is said at its line: an
-/// error in a list item, a quote, a footnote or indented text; in code or raw HTML, an
-/// error when that code runs unclosed to the end of the lesson (see [`verbatim_finding`]),
-/// otherwise a warning of [`render_blocks`].
+/// Any other line that starts with `:::` (after spaces) is said at its line: an error in
+/// a list item, a footnote or indented text; in code or raw HTML, a warning of
+/// [`render_blocks`], or an error when that code runs unclosed to the end of the lesson or
+/// takes in `::: trainer` or `::: solution` (see [`verbatim_finding`]). After a quote's `>`
+/// it is the quote's text.
 pub fn split_blocks<'a>(body: &'a str, first_line: usize, file: &Path) -> Result<Vec<Block<'a>>, Diagnostics> {
     let lines = text_lines(body);
     let newlines: Vec<usize> = std::iter::once(0).chain(body.match_indices('\n').map(|(i, _)| i + 1)).collect();
@@ -112,28 +113,26 @@ pub fn split_blocks<'a>(body: &'a str, first_line: usize, file: &Path) -> Result
     let mut open: Option<(BlockKind, usize, usize)> = None; // kind, byte start, opening line
     let mut text_start = 0;
     // The last `::: kind` line found inside code: why a later `:::` may close no block.
-    let mut swallowed_opener: Option<(usize, usize)> = None; // its line, the code's line
+    let mut swallowed_opener: Option<(usize, &str, usize)> = None; // its line, inside what, opened where
     for &(i, at, may_be_marker) in &looks {
         let l = lines[i];
         let line = body[l.start..l.end].trim();
         let this_line = line_no(l.start);
         if !(may_be_marker && containing(&outline.paragraphs, at, |r| r).is_some()) {
             if let Some(v) = containing(&outline.verbatim, at, |v| &v.range) {
-                if line.trim_start_matches(['>', ' ', '\t'])[3..].trim().is_empty() {
+                if line[3..].trim().is_empty() {
                     continue;
                 }
-                swallowed_opener = Some((this_line, spaced_line(outline.verbatim[v].range.start)));
+                let v = &outline.verbatim[v];
+                let what = if v.kind == VerbatimKind::Html { "raw HTML block" } else { "code block" };
+                swallowed_opener = Some((this_line, what, spaced_line(v.range.start)));
             } else {
-                let place = if line.starts_with('>') {
-                    "inside a block quote"
-                } else {
-                    match containing(&outline.tops, at, |t| &t.0).map(|t| outline.tops[t].1) {
-                        Some(Top::List) => "inside a list item (indented under it)",
-                        Some(Top::Quote) => "inside a block quote",
-                        Some(Top::Footnote) => "inside a footnote",
-                        Some(Top::Paragraph) => "indented by four spaces or a tab",
-                        _ => "not at the top level of the lesson",
-                    }
+                let place = match containing(&outline.tops, at, |t| &t.0).map(|t| outline.tops[t].1) {
+                    Some(Top::List) => "inside a list item (indented under it)",
+                    Some(Top::Quote) => "inside a block quote",
+                    Some(Top::Footnote) => "inside a footnote",
+                    Some(Top::Paragraph) => "indented by four spaces or a tab",
+                    _ => "not at the top level of the lesson",
                 };
                 diags.push(
                     Diagnostic::error(
@@ -149,7 +148,7 @@ pub fn split_blocks<'a>(body: &'a str, first_line: usize, file: &Path) -> Result
         match (&open, marker.is_empty()) {
             (None, true) => {
                 let why = swallowed_opener
-                    .map(|(opener, code)| format!(" (the block marker on line {opener} is inside the code block opened on line {code})"))
+                    .map(|(opener, what, opened)| format!(" (the block marker on line {opener} is inside the {what} opened on line {opened})"))
                     .unwrap_or_default();
                 diags.push(Diagnostic::error(file, format!("`:::` closes no block; remove it or open one with `::: trainer`{why}")).at(this_line, None));
             }
@@ -236,10 +235,11 @@ fn text_lines(text: &str) -> Vec<TextLine> {
     lines
 }
 
-/// Where a line that starts with `:::` (after spaces, tabs or `>`) has its `:::`, and
-/// whether it may be a marker (at most three spaces before it, as any block may have).
+/// Where a line that starts with `:::` (after spaces or tabs) has its `:::`, and whether
+/// it may be a marker (at most three spaces before it, as any block may have). A `:::`
+/// after a quote's `>` is the quote's text, as CommonMark reads it.
 fn marker_look(line: &str) -> Option<(usize, bool)> {
-    let rest = line.trim_start_matches([' ', '\t', '>']);
+    let rest = line.trim_start_matches([' ', '\t']);
     if !rest.starts_with(":::") {
         return None;
     }
@@ -344,14 +344,20 @@ struct Finding {
     message: String,
 }
 
-/// What to say of the code block or raw HTML block `v` of `text`, if anything: the first
-/// line in it that was hardly meant as its content (a line that looks like a block marker;
-/// in a fenced code block at the top level, a `##` heading or a new fence with an info
-/// string), and whether it runs unclosed to the end. An error when it runs to the end
-/// taking in a marker or a heading: the rest of the lesson, trainer blocks included, would
-/// be shown as code; otherwise a warning. Said at the line where it opened, or at the
-/// usual cause of a run-away fence when there is one between `after` and it: a ``` line
-/// whose info string holds a backtick, which CommonMark does not take for a fence.
+/// What to say of the code block or raw HTML block `v` of `text`, if anything.
+///
+/// It may take in lines that were hardly meant as its content: a line that looks like a
+/// block marker, and in a fenced code block at the top level a `##` heading or a new fence
+/// with an info string (a ```markdown block shows Markdown: markers and headings are
+/// expected there). It is an error when it runs unclosed to the end of the lesson taking
+/// in a marker or a heading (the rest of the lesson would be shown as code), and when code
+/// or raw HTML takes in `::: trainer` or `::: solution` (text hidden from some readers
+/// would be shown to all); otherwise a warning, also for code that runs unclosed to the
+/// end. Other lines in an HTML comment that ends are left alone: it shows nothing.
+///
+/// Said at the line where it opened, or at the usual cause of a run-away fence when there
+/// is one between `after` and it: a ``` line whose info string holds a backtick, which
+/// CommonMark does not take for a fence.
 fn verbatim_finding(text: &str, v: &Verbatim, after: usize, line_of: &dyn Fn(usize) -> usize) -> Option<Finding> {
     let src = &text[v.range.clone()];
     let lines = text_lines(src);
@@ -362,43 +368,44 @@ fn verbatim_finding(text: &str, v: &Verbatim, after: usize, line_of: &dyn Fn(usi
             last.is_some_and(|i| i > 0 && closes_fence(&src[lines[i].start..lines[i].end], fence, len))
         }
         VerbatimKind::Indented => true,
-        VerbatimKind::Html => html_end.is_none_or(|(open_len, ends)| {
-            let rest = src.get(open_len..).unwrap_or("").to_ascii_lowercase();
-            ends.iter().any(|end| rest.contains(end))
-        }),
+        VerbatimKind::Html => html_end.is_none_or(|end| src.contains(end)),
     };
     let unclosed = v.top && !closed && text[v.range.end..].trim().is_empty();
-    let skip = usize::from(matches!(v.kind, VerbatimKind::Fenced { .. }));
-    let (mut strong, mut weak) = (None, None);
-    for l in lines.iter().skip(skip) {
+    let fenced_top = v.top && matches!(v.kind, VerbatimKind::Fenced { .. });
+    let markdown = matches!(v.kind, VerbatimKind::Fenced { markdown: true, .. });
+    // A comment shows nothing (though it is sent with the page).
+    let comment = html_end == Some("-->");
+    // The first line that looks like a marker or a heading, like a fence, like a marker
+    // of a block some readers do not see.
+    let (mut strong, mut weak, mut hidden) = (None, None, None);
+    for l in lines.iter().skip(usize::from(matches!(v.kind, VerbatimKind::Fenced { .. }))) {
         let line = &src[l.start..l.end];
         let at = v.range.start + l.start;
-        if marker_look(line).is_some() {
-            strong = Some((at, format!("`{}`", line.trim())));
-        } else if let VerbatimKind::Fenced { fence, len, .. } = v.kind
-            && v.top
-        {
-            if looks_like_heading(line) {
-                strong = Some((at, format!("the heading `{}`", line.trim())));
-            } else if weak.is_none() && opens_fence_like(line, fence, len) {
-                weak = Some((at, format!("`{}`, which looks like the start of another code block", line.trim())));
+        if let Some((col, _)) = marker_look(line) {
+            if hidden.is_none() && matches!(parse_kind(line[col + 3..].trim()), Ok(BlockKind::Trainer | BlockKind::Solution)) {
+                hidden = Some((at, format!("`{}`", line.trim())));
             }
-        }
-        if strong.is_some() {
-            break;
+            strong.get_or_insert_with(|| (at, format!("`{}`", line.trim())));
+        } else if fenced_top && looks_like_heading(line) {
+            strong.get_or_insert_with(|| (at, format!("the heading `{}`", line.trim())));
+        } else if fenced_top && weak.is_none() && opens_fence_like(line, v.kind) {
+            weak = Some((at, format!("`{}`, which looks like the start of another code block", line.trim())));
         }
     }
-    let markdown = matches!(v.kind, VerbatimKind::Fenced { markdown: true, .. });
-    let error = unclosed && strong.is_some();
-    let took = strong.or(weak);
-    if !error && (markdown || (!unclosed && took.is_none())) {
+    let hidden = hidden.filter(|_| !markdown);
+    let error = (unclosed && strong.is_some()) || hidden.is_some();
+    if comment && !error {
+        return None;
+    }
+    let took = hidden.clone().or(if markdown && !unclosed { None } else { strong }).or(weak);
+    if !error && !unclosed && took.is_none() {
         return None;
     }
     let opened = line_of(v.range.start);
     let took = took.map(|(at, what)| format!("{what} on line {}", line_of(at)));
     let (name, close_with) = match (v.kind, html_end) {
         (VerbatimKind::Fenced { fence, len, .. }, _) => ("code block", format!("a line {}", (fence as char).to_string().repeat(len))),
-        (VerbatimKind::Html, Some((_, ends))) => ("raw HTML block", format!("`{}`", ends[0])),
+        (VerbatimKind::Html, Some(end)) => ("raw HTML block", format!("`{end}`")),
         _ => ("code block", String::new()),
     };
     let runs = match (&took, unclosed) {
@@ -406,6 +413,7 @@ fn verbatim_finding(text: &str, v: &Verbatim, after: usize, line_of: &dyn Fn(usi
         (None, _) => "runs to the end of the lesson".to_string(),
         (Some(took), false) => format!("takes in {took}"),
     };
+    let shown = if hidden.is_some() { ", so a block not everyone may see would be sent to everyone" } else { "" };
     let cause = match v.kind {
         VerbatimKind::Fenced { fence: b'`', .. } if v.top => {
             let before = &text[after.min(v.range.start)..v.range.start];
@@ -415,10 +423,10 @@ fn verbatim_finding(text: &str, v: &Verbatim, after: usize, line_of: &dyn Fn(usi
     };
     let message = match cause {
         Some(_) => format!(
-            "this line does not open a code block: the info string of a ``` fence cannot contain a backtick, so the ``` on line {opened} opens one instead, which {runs}; remove the backtick from the info string, or fence the code with ~~~"
+            "this line does not open a code block: the info string of a ``` fence cannot contain a backtick, so the ``` on line {opened} opens one instead, which {runs}{shown}; remove the backtick from the info string, or fence the code with ~~~"
         ),
         None if unclosed => format!("{name} is not closed: it {runs}; close it with {close_with}"),
-        None => format!("the {name} opened on this line {runs}, and shows it as it is; if that line was meant as Markdown, close the {name} before it"),
+        None => format!("the {name} opened on this line {runs}{shown}; if that line was meant as Markdown, close the {name} before it"),
     };
     Some(Finding { error, line: cause.map_or(opened, line_of), message })
 }
@@ -431,9 +439,11 @@ fn closes_fence(line: &str, fence: u8, len: usize) -> bool {
     t.len() >= len && t.bytes().all(|b| b == fence)
 }
 
-/// A line that would open a code block with an info string, of the same kind as a block
-/// already open (so it takes in code that was meant as another block).
-fn opens_fence_like(line: &str, fence: u8, len: usize) -> bool {
+/// A line that would open a code block with an info string, of the kind of `open` and at
+/// least as long (so it cannot be an example inside it: it takes in code meant as another
+/// block).
+fn opens_fence_like(line: &str, open: VerbatimKind) -> bool {
+    let VerbatimKind::Fenced { fence, len, .. } = open else { return false };
     let t = line.trim_start_matches(' ');
     let n = t.bytes().take_while(|&b| b == fence).count();
     line.len() - t.len() <= 3 && n >= len && !t[n..].trim().is_empty() && !(fence == b'`' && t[n..].contains('`'))
@@ -460,32 +470,21 @@ fn backtick_in_info(line: &str) -> bool {
 }
 
 /// For a raw HTML block that ends at a given text rather than at a blank line (`<pre>`,
-/// `<script>`, `<style>`, `<textarea>`, comments, `<?`, `<!`): the length of its opening
-/// and the texts that end it, the one it most likely expects first.
-fn html_block_end(block: &str) -> Option<(usize, &'static [&'static str])> {
-    let t = block.trim_start_matches(' ');
-    let indent = block.len() - t.len();
-    let lower = t.get(..10).unwrap_or(t).to_ascii_lowercase();
-    let found: (usize, &'static [&'static str]) = if lower.starts_with("<!--") {
-        (4, &["-->"])
-    } else if lower.starts_with("<?") {
-        (2, &["?>"])
-    } else if lower.starts_with("<![cdata[") {
-        (9, &["]]>"])
-    } else if lower.starts_with("<!") {
-        (2, &[">"])
-    } else {
-        // Any of the four end tags ends any of them.
-        const RAW: [(&str, &[&str]); 4] = [
-            ("<script", &["</script>", "</pre>", "</style>", "</textarea>"]),
-            ("<pre", &["</pre>", "</script>", "</style>", "</textarea>"]),
-            ("<style", &["</style>", "</script>", "</pre>", "</textarea>"]),
-            ("<textarea", &["</textarea>", "</script>", "</pre>", "</style>"]),
-        ];
-        let (tag, ends) = RAW.into_iter().find(|(tag, _)| lower.starts_with(tag) && lower[tag.len()..].chars().next().is_none_or(|c| c == '>' || c.is_whitespace()))?;
-        (tag.len(), ends)
-    };
-    Some((indent + found.0, found.1))
+/// `<script>`, `<style>`, `<textarea>`, comments, `<?`, `<!X`, CDATA): that text, as
+/// pulldown-cmark looks for it (the end tag of the same element, case-sensitively).
+fn html_block_end(block: &str) -> Option<&'static str> {
+    let t = block.trim_start_matches(' ').strip_prefix('<')?.as_bytes();
+    for (tag, end) in [("pre", "</pre>"), ("style", "</style>"), ("script", "</script>"), ("textarea", "</textarea>")] {
+        if t.len() >= tag.len() && t[..tag.len()].eq_ignore_ascii_case(tag.as_bytes()) && t.get(tag.len()).is_none_or(|&b| b == b'>' || b.is_ascii_whitespace()) {
+            return Some(end);
+        }
+    }
+    for (start, end) in [("!--", "-->"), ("?", "?>"), ("![CDATA[", "]]>")] {
+        if t.starts_with(start.as_bytes()) {
+            return Some(end);
+        }
+    }
+    (t.len() > 1 && t[0] == b'!' && t[1].is_ascii_alphabetic()).then_some(">")
 }
 
 fn parse_kind(marker: &str) -> Result<BlockKind, String> {
@@ -558,6 +557,9 @@ pub struct RenderedBlock {
     pub ids: HashSet<String>,
     pub links: Vec<(usize, String)>,
     pub raw_html: Vec<(usize, crate::rawhtml::Finding)>,
+    /// What is probably a mistake, for `dars check` and the build to tell: code that takes
+    /// in a line that looks like a block marker or a heading, a heading id shown as text.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Renders every block once; each audience's page is then put together from them
@@ -569,10 +571,13 @@ pub fn render_blocks(blocks: &[Block], ctx: &HtmlContext) -> Result<Vec<Rendered
     for block in blocks {
         let mut one = RenderedHtml { ids: std::mem::take(&mut seen), ..RenderedHtml::default() };
         let before: HashSet<String> = one.ids.clone();
-        render_markdown(block, ctx, &mut one, &mut diags);
+        let mut found = Diagnostics::new();
+        render_markdown(block, ctx, &mut one, &mut found);
+        let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = found.0.into_iter().partition(Diagnostic::is_error);
+        diags.0.extend(errors);
         let ids = one.ids.difference(&before).cloned().collect();
         seen = one.ids;
-        out.push(RenderedBlock { kind: block.kind, html: one.html, toc: one.toc, ids, links: one.links, raw_html: one.raw_html });
+        out.push(RenderedBlock { kind: block.kind, html: one.html, toc: one.toc, ids, links: one.links, raw_html: one.raw_html, warnings });
     }
     diags.into_result(out)
 }
@@ -626,6 +631,16 @@ fn render_markdown(block: &Block, ctx: &HtmlContext, out: &mut RenderedHtml, dia
         diags.push(Diagnostic::error(ctx.file, message).at(line_of(offset), None));
         return;
     }
+    let mut after = 0;
+    for v in &Outline::of(&events, block.text).verbatim {
+        if let Some(f) = verbatim_finding(block.text, v, after, &line_of) {
+            let d = if f.error { Diagnostic::error(ctx.file, f.message) } else { Diagnostic::warning(ctx.file, f.message) };
+            diags.push(d.at(f.line, None));
+        }
+        if v.top {
+            after = v.range.end;
+        }
+    }
     let mut html_events: Vec<Event> = Vec::with_capacity(events.len());
     let mut i = 0;
     while i < events.len() {
@@ -634,7 +649,21 @@ fn render_markdown(block: &Block, ctx: &HtmlContext, out: &mut RenderedHtml, dia
             Event::Start(Tag::Heading { level, id, classes, attrs }) => {
                 let end = find_end(&events, i);
                 let title = plain_text(&events[i + 1..end]);
-                let id = unique_id(id.as_deref().map(str::to_string).unwrap_or_else(|| heading_id(&title)), &mut out.ids);
+                // `## Title {#my-id}`: pulldown-cmark takes the id out of the text.
+                let explicit = id.as_deref().filter(|id| !id.is_empty());
+                let wanted = explicit.map_or_else(|| heading_id(&title), str::to_string);
+                let id = unique_id(wanted.clone(), &mut out.ids);
+                let line = line_of(range.start);
+                if explicit.is_some() && id != wanted {
+                    let message = format!("the id `{wanted}` is already taken by an earlier heading of this lesson, so this heading gets `{id}`; choose another id");
+                    diags.push(Diagnostic::warning(ctx.file, message).at(line, None));
+                }
+                if let Some(attrs) = shown_attributes(&title) {
+                    let message = format!(
+                        "`{attrs}` is shown as part of this heading: an id must end the heading line and come once (`## Title {{#my-id}}`, no closing `#`s after it)"
+                    );
+                    diags.push(Diagnostic::warning(ctx.file, message).at(line, None));
+                }
                 let level_n = heading_number(*level);
                 if level_n <= 3 {
                     out.toc.push(TocEntry { level: level_n, id: id.clone(), title });
@@ -765,6 +794,15 @@ fn plain_text<T>(events: &[(Event, T)]) -> String {
     s.trim().to_string()
 }
 
+/// Heading attributes (`{#id}`) left in a heading's text, which pulldown-cmark reads only
+/// at the very end of the line.
+fn shown_attributes(title: &str) -> Option<&str> {
+    let start = title.find("{#").or_else(|| title.find("{ #"))?;
+    let len = title[start..].find('}')? + 1;
+    let attrs = &title[start..start + len];
+    (attrs.trim_matches(['{', '}', '#', ' ']).len() > 0).then_some(attrs)
+}
+
 fn heading_number(level: HeadingLevel) -> u32 {
     match level {
         HeadingLevel::H1 => 1,
@@ -806,6 +844,211 @@ mod tests {
             max_depth: 16,
             labels: BlockLabels { exercise: "Exercice", solution: "Solution", trainer: "Formateur" },
         }
+    }
+
+    fn x() -> &'static Path {
+        Path::new("x.md")
+    }
+
+    /// The Typst markup of the handout for `audience`.
+    fn typst_for(blocks: &[Block], audience: Audience) -> String {
+        let image = |d: &str| Ok(format!("/media/{d}"));
+        let tcx = crate::render::typst_markup::TypstContext { file: x(), image: &image };
+        crate::render::typst_markup::blocks_to_typst(blocks, audience, &tcx).unwrap()
+    }
+
+    /// The HTML `audience` sees and the Typst markup of the handout for it.
+    fn seen_by(blocks: &[Block], audience: Audience) -> String {
+        let h = Highlighter::new();
+        let resolve = |d: &str| Ok(d.to_string());
+        let html = render_html(blocks, audience, &ctx(&h, &resolve)).unwrap().html;
+        format!("{html}\n{}", typst_for(blocks, audience))
+    }
+
+    /// The warnings rendering a body gives, with their line.
+    fn warnings(body: &str) -> Vec<(usize, String)> {
+        let h = Highlighter::new();
+        let resolve = |d: &str| Ok(d.to_string());
+        let blocks = split_blocks(body, 1, x()).unwrap_or_else(|e| panic!("{body:?}: {e}"));
+        let rendered = render_blocks(&blocks, &ctx(&h, &resolve)).unwrap();
+        rendered.iter().flat_map(|b| b.warnings.iter()).map(|w| (w.line.unwrap(), w.message.clone())).collect()
+    }
+
+    #[test]
+    fn a_fence_in_a_list_item_ends_with_the_item() {
+        // CommonMark closes a code block at the end of its list item; the trainer block
+        // after the list is a block, hidden from the public and from learners.
+        for body in [
+            "1. Étape\n   ```python\n   x = 1\n2. Suite\n\n::: trainer\nSECRET\n:::\n",
+            "- point\n\n  ```\n  code\n\nTexte\n::: trainer\nSECRET\n:::\n",
+            "> ```\n> code\n::: trainer\nSECRET\n:::\n",
+        ] {
+            let blocks = split_blocks(body, 1, x()).unwrap_or_else(|e| panic!("{body:?}: {e}"));
+            assert!(blocks.iter().any(|b| b.kind == BlockKind::Trainer && b.text == "SECRET\n"), "{body:?}: {blocks:?}");
+            assert!(!seen_by(&blocks, Audience::Public).contains("SECRET"));
+            assert!(!seen_by(&blocks, Audience::Learner).contains("SECRET"));
+            assert!(seen_by(&blocks, Audience::Trainer).contains("SECRET"));
+            assert!(warnings(body).is_empty(), "{body:?}: {:?}", warnings(body));
+        }
+    }
+
+    #[test]
+    fn trainer_text_never_leaks_whatever_surrounds_it() {
+        // What may come right before a trainer block: true when the block is still a block.
+        let before = [
+            ("- ```\n", true),
+            ("- point\n  ```\n  code\n", true),
+            ("> ```\n> code\n", true),
+            ("> citation\n", true),
+            ("    ```\n    code indenté\n", true),
+            ("<div>\n", true),
+            ("<div>\n<p>x</p>\n", true),
+            ("<!-- c -->\n", true),
+            ("| a |\n|---|\n| 1 |\n", true),
+            ("Texte\n", true),
+            ("- a\n- b\n", true),
+            ("[^1]: note\n", true),
+            ("<pre>\n", false),
+            ("<!--\n", false),
+            ("<script>\n", false),
+            ("```\n", false),
+            ("~~~\n", false),
+            ("```js title=\"`x`\"\n", true),
+            ("- a\n\n  ", false),
+            ("> ", false),
+            ("`début de code\n", true),
+        ];
+        let after = ["", "---\n", "===\n", "- x\n", "    code\n", "| a |\n|---|\n"];
+        for (b, is_block) in before {
+            for glue in ["", "\n"] {
+                for a in after {
+                    let body = format!("{b}{glue}::: trainer\nSECRET\n:::\n{a}");
+                    // A line break after an indent or `>` leaves the marker at the top level.
+                    let is_block = is_block || (glue == "\n" && !b.ends_with('\n'));
+                    match split_blocks(&body, 1, x()) {
+                        Ok(blocks) => {
+                            assert!(is_block, "{body:?} was accepted: {blocks:?}");
+                            assert!(blocks.iter().any(|b| b.kind == BlockKind::Trainer), "{body:?}: {blocks:?}");
+                            for audience in [Audience::Public, Audience::Learner] {
+                                let seen = seen_by(&blocks, audience);
+                                assert!(!seen.contains("SECRET"), "{body:?} leaked to {audience:?}:\n{seen}");
+                            }
+                        }
+                        Err(e) => assert!(!is_block, "{body:?} was refused: {e}"),
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn markers_right_below_lists_tables_and_html_close_their_block() {
+        // The lessons' style: markers right above and below their content, no blank line.
+        let body = "::: exercise\n1. a\n2. b\n:::\n::: solution\n| a | b |\n|---|---|\n| 1 | 2 |\n:::\n::: trainer\n> dire\n:::\n::: trainer\n<div>x</div>\n:::\nFin\n---\n";
+        let blocks = split_blocks(body, 10, x()).unwrap();
+        let got: Vec<_> = blocks.iter().map(|b| (b.kind, b.line, b.text)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (BlockKind::Exercise, 11, "1. a\n2. b\n"),
+                (BlockKind::Solution, 15, "| a | b |\n|---|---|\n| 1 | 2 |\n"),
+                (BlockKind::Trainer, 20, "> dire\n"),
+                (BlockKind::Trainer, 23, "<div>x</div>\n"),
+                (BlockKind::Text, 25, "Fin\n---\n"),
+            ]
+        );
+    }
+
+    #[test]
+    fn markers_inside_lists_or_indented_are_errors_at_their_line() {
+        let err = split_blocks("- étape\n\n  ::: trainer\n  SECRET\n  :::\n", 1, x()).unwrap_err();
+        assert_eq!(err.0[0].line, Some(3));
+        assert!(err.0[0].message.contains("`::: trainer` is inside a list item"), "{}", err.0[0].message);
+        // After a quote's `>`, the quote's text (and a `:::` closes no block).
+        let blocks = split_blocks("Texte\n\n> ::: trainer\n> cité\n", 1, x()).unwrap();
+        assert_eq!(blocks.len(), 1);
+        let err = split_blocks("Texte\n\n> ::: trainer\n> SECRET\n:::\n", 1, x()).unwrap_err();
+        assert!(err.0[0].line == Some(5) && err.0[0].message.contains("closes no block"), "{err}");
+        let err = split_blocks("Texte\n    ::: trainer\n", 1, x()).unwrap_err();
+        assert!(err.0[0].message.contains("indented"), "{}", err.0[0].message);
+    }
+
+    #[test]
+    fn a_backtick_in_an_info_string_is_said_at_its_line() {
+        let body = "Intro\n\n```js title=\"`x`\"\nlet a = 1;\n```\n\n::: trainer\nSECRET\n:::\n";
+        let err = split_blocks(body, 1, x()).unwrap_err();
+        assert_eq!(err.0.len(), 1, "{err}");
+        assert_eq!(err.0[0].line, Some(3));
+        let m = &err.0[0].message;
+        assert!(m.contains("cannot contain a backtick") && m.contains("the ``` on line 5 opens one instead"), "{m}");
+        assert!(m.contains("runs to the end of the lesson and takes in `::: trainer` on line 7"), "{m}");
+    }
+
+    #[test]
+    fn run_away_code_is_refused_when_it_takes_in_a_trainer_block_or_the_rest_of_the_lesson() {
+        // Closed by the next code block's fence: the trainer text would show as code.
+        let body = "```js title=\"`x`\"\na\n```\n\n::: trainer\nSECRET\n:::\n\n```python\nprint(1)\n```\n";
+        let err = split_blocks(body, 1, x()).unwrap_err();
+        assert_eq!(err.0[0].line, Some(1), "{err}");
+        assert!(err.0[0].message.contains("takes in `::: trainer` on line 5"), "{err}");
+        // Unclosed, taking in a heading.
+        let err = split_blocks("Texte\n\n```python\nprint(1)\n\n## Suite\n\nTexte\n", 1, x()).unwrap_err();
+        assert_eq!(err.0[0].line, Some(3));
+        assert!(err.0[0].message.contains("code block is not closed: it runs to the end of the lesson and takes in the heading `## Suite` on line 6"), "{err}");
+        // Raw HTML that never ends.
+        let err = split_blocks("<pre>\nx\n\n::: trainer\nSECRET\n:::\n", 1, x()).unwrap_err();
+        assert_eq!(err.0[0].line, Some(1));
+        assert!(err.0[0].message.contains("raw HTML block is not closed") && err.0[0].message.contains("`</pre>`"), "{err}");
+    }
+
+    #[test]
+    fn code_that_takes_in_a_marker_or_a_heading_is_warned_about() {
+        assert_eq!(warnings("```\nx\n:::\n```\n").len(), 1);
+        let w = warnings("Texte\n\n```python\nprint(1)\n\n## Activité\n```\n");
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].0, 3);
+        assert!(w[0].1.contains("takes in the heading `## Activité` on line 6"), "{w:?}");
+        let w = warnings("```\na\n```python\nb\n```\n");
+        assert!(w.len() == 1 && w[0].1.contains("````python`, which looks like the start of another code block on line 3"), "{w:?}");
+        // Legal CommonMark: an unclosed fence runs to the end. Said, not refused.
+        let w = warnings("Texte\n\n```python\nprint(1)\n");
+        assert_eq!(w, vec![(3, "code block is not closed: it runs to the end of the lesson; close it with a line ```".to_string())]);
+        // Examples of Markdown, Python comments, fences in list items: nothing to say.
+        assert!(warnings("```markdown\n::: exercise\nQ\n:::\n\n## Titre\n```\n").is_empty());
+        assert!(warnings("```python\n# commentaire\nx = 1\n```\n").is_empty());
+        assert!(warnings("- a\n  ```\n  code\n\nTexte\n").is_empty());
+    }
+
+    #[test]
+    fn a_closer_after_code_that_took_its_opener_says_so() {
+        let err = split_blocks("```\n::: trainer\n```\nx\n:::\n", 1, x()).unwrap_err();
+        let closer = err.0.iter().find(|d| d.line == Some(5)).unwrap();
+        assert!(closer.message.contains("(the block marker on line 2 is inside the code block opened on line 1)"), "{err}");
+    }
+
+    #[test]
+    fn heading_ids_come_from_attributes_in_both_languages() {
+        let h = Highlighter::new();
+        let resolve = |d: &str| Ok(d.to_string());
+        for (body, id, title) in [("## Titre choisi {#mon-id}\n\nTexte.\n", "mon-id", "Titre choisi"), ("## ما هو الحاسوب؟ {#hasoub}\n\nنص.\n", "hasoub", "ما هو الحاسوب؟")] {
+            let blocks = split_blocks(body, 1, x()).unwrap();
+            let r = render_html(&blocks, Audience::Public, &ctx(&h, &resolve)).unwrap();
+            assert!(r.html.contains(&format!("<h2 id=\"{id}\">{title}</h2>")), "{}", r.html);
+            assert_eq!(r.toc, vec![TocEntry { level: 2, id: id.to_string(), title: title.to_string() }]);
+            assert!(r.ids.contains(id));
+            let pdf = typst_for(&blocks, Audience::Learner);
+            let heading = format!("#heading(level: 2)[{}]", crate::render::typst_markup::escape_markup(title));
+            assert!(pdf.contains(&heading) && !pdf.contains('{') && !pdf.contains(id), "{pdf}");
+            assert!(warnings(body).is_empty());
+        }
+    }
+
+    #[test]
+    fn heading_ids_that_cannot_be_used_are_warned_about() {
+        let w = warnings("## Titre {#mon-id} ##\n");
+        assert!(w.len() == 1 && w[0].1.contains("`{#mon-id}` is shown as part of this heading"), "{w:?}");
+        let w = warnings("## Suite\n\n## Autre {#suite}\n");
+        assert!(w.len() == 1 && w[0].0 == 3 && w[0].1.contains("the id `suite` is already taken"), "{w:?}");
     }
 
     #[test]

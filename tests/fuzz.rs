@@ -23,6 +23,9 @@ fn author_text() -> impl Strategy<Value = String> {
         "- [ ] tâche\n", "- [x] fait\n", "$x^2$", "#set page(width: 1pt)", "#panic()", "]", "[", "\\", "\"", "'", "@ref", "<label>", "=", "+", "/", "//", "/*",
         "مرحبا بكم في دار الشباب", "الذكاء الاصطناعي", "Python 3", "١٢٣", "\u{200F}", "\u{202E}", "\t", "\r\n", "\n", "\n\n", " ", "é", "😀", "\u{0}",
         "---\n", "title: x\n", "day: 1\n", "…",
+        // Fences CommonMark closes at the end of a list item or quote, markers indented
+        // under an item, raw HTML and a heading id right above a marker.
+        "- ```\n", "1. ~~~python\n", "  ```\n", "> ```\n", "  ::: trainer\n", "   :::\n", "<div>\n", "```js title=\"`x`\"\n", "## Titre {#mon-id}\n",
     ]);
     prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
 }
@@ -152,6 +155,10 @@ fn regressions() {
         "#set page(width: 1pt) #panic() ] [",
         // Right-to-left override inside a code span.
         "`\u{202E}abc`",
+        // A fence closed by the end of its list item, then a trainer block.
+        "1. Étape\n   ```python\n   x = 1\n2. Suite\n\n::: trainer\nT\n:::\n",
+        // A fence in a quote, a marker right below it; a heading with its id.
+        "> ```\n> code\n::: trainer\nT\n:::\n## Titre {#mon-id}\n",
     ] {
         assert!(split_blocks(text, 1, Path::new("l.fr.md")).is_ok());
         let image = |d: &str| Err(format!("no image {d}"));
