@@ -87,3 +87,30 @@ fn a_lesson_that_vouches_for_its_script_is_not_warned_about() {
     assert!(!report.contains("`<script>`"), "{report}");
     assert!(report.contains("`<video>` cannot be printed"), "media are still said: {report}");
 }
+
+/// A PNG whose header is right and whose pixels are damaged: only a full decode finds it.
+fn damaged_png() -> Vec<u8> {
+    let mut png = png();
+    // The zlib stream of the pixels starts after the IDAT tag: break its header.
+    let idat = png.windows(4).position(|w| w == b"IDAT").unwrap() + 4;
+    png[idat] = 0xFF;
+    png[idat + 1] = 0xFF;
+    png
+}
+
+#[test]
+fn an_image_the_pdf_cannot_decode_is_one_error_at_the_lesson_line_and_check_finds_it_without_typesetting() {
+    let (_dir, root) = minimal_project();
+    let day2 = root.join("content/day-2");
+    fs::write(day2.join("abime.png"), damaged_png()).unwrap();
+    fs::write(day2.join("02-image.fr.md"), lesson("Image", 2, "", "Texte.\n\nEncore.\n\n![abîmée](abime.png)\n")).unwrap();
+    fs::write(day2.join("02-image.ar.md"), lesson("صورة", 2, "", "نص.\n")).unwrap();
+    let build = dars(&["build", "--root", root.to_str().unwrap()]);
+    assert!(!build.status.success());
+    let err = String::from_utf8_lossy(&build.stderr).into_owned();
+    assert!(err.contains("02-image.fr.md:15: error: cannot typeset the PDF: failed to decode image"), "{err}");
+    assert_eq!(err.matches(": error: ").count(), 1, "one error, no broken links that follow from it: {err}");
+    let check = dars(&["check", "--root", root.to_str().unwrap()]);
+    let report = String::from_utf8_lossy(&check.stdout).into_owned();
+    assert!(report.contains("content/day-2/abime.png: error: this image cannot be decoded"), "{report}");
+}

@@ -13,7 +13,7 @@ use crate::i18n::{format_count, format_date, format_duration};
 use crate::markdown::{Audience, Block, BlockKind, split_blocks};
 use crate::model::{Day, Site, Slot, text};
 use crate::render::pdf::{Document, SourceFile, Typesetter, font_files};
-use crate::render::typst_markup::{TypstContext, blocks_to_typst};
+use crate::render::typst_markup::{TypstContext, blocks_to_typst_with_lines};
 use crate::render::website::{base_context, day_context, extend_context, lesson_body_html, object, render_template, timetable_context};
 use crate::render::{OutputFile, Page, RenderContext, Renderer, Version, handout_pdf_path, links, pack_path, root_prefix};
 
@@ -163,6 +163,23 @@ fn render_handout(cx: &RenderContext, kit: Option<&HandoutKit>, day: &Day, lang:
         None => None,
     };
     Ok(Rendered { day: day.number, lang: lang.to_string(), version, html, pdf })
+}
+
+/// Raster images of content/ that the PDFs could not decode (a header is not enough: a
+/// file cut short or damaged inside fails only when typst reads it whole). Their size is
+/// bounded by `limits.image_megapixels`, checked before.
+fn undecodable_images(site: &Site) -> Diagnostics {
+    let raster = |a: &&String| ["png", "jpg", "jpeg", "gif", "webp"].iter().any(|x| a.to_ascii_lowercase().ends_with(&format!(".{x}")));
+    let images: Vec<&String> = site.assets.iter().filter(raster).collect();
+    let found: Vec<Diagnostic> = images
+        .par_iter()
+        .filter_map(|rel| {
+            let path = site.content_dir.join(rel);
+            let decoded = image::ImageReader::open(&path).and_then(|r| r.with_guessed_format()).map_err(|e| e.to_string()).and_then(|r| r.decode().map(|_| ()).map_err(|e| e.to_string()));
+            decoded.err().map(|e| Diagnostic::error(&path, format!("this image cannot be decoded ({e}); the PDF handouts would fail on it: replace it with a PNG or JPEG file that opens")))
+        })
+        .collect();
+    Diagnostics(found)
 }
 
 /// A day far longer than a handout is refused before typesetting: typst's time and memory
@@ -365,10 +382,10 @@ type Markup = Result<String, Diagnostics>;
 fn lesson_markup(site: &Site, t: &crate::model::LessonText, version: Version) -> (Markup, Option<Markup>) {
     let image = |dest: &str| links::resolve_asset(site, &t.rel, dest).map(|rel| format!("/media/{rel}"));
     let tcx = TypstContext { file: &t.path, image: &image };
-    let body = split_blocks(&t.body, t.body_line, &t.path).and_then(|b| blocks_to_typst(&b, version.audience(), &tcx));
+    let body = split_blocks(&t.body, t.body_line, &t.path).and_then(|b| blocks_to_typst_with_lines(&b, version.audience(), &tcx));
     let notes = t.trainer_notes.as_deref().filter(|_| version == Version::Trainer).map(|notes| {
         let blocks = [Block { kind: BlockKind::Text, text: notes, line: 1 }];
-        blocks_to_typst(&blocks, Audience::Trainer, &tcx)
+        blocks_to_typst_with_lines(&blocks, Audience::Trainer, &tcx)
     });
     (body, notes)
 }
@@ -391,6 +408,7 @@ pub fn check_pdf_markup(site: &Site) -> Diagnostics {
         .collect();
     let mut diags = Diagnostics::new();
     found.into_iter().for_each(|d| diags.extend(d));
+    diags.extend(undecodable_images(site));
     for day in &site.days {
         for lang in &site.languages {
             // Both versions hold the same lessons: one finding per day and language.

@@ -109,11 +109,17 @@ impl Document {
                 message.push_str(&format!(" (hint: {})", hint.v));
             }
             let mut d = Diagnostic::error(&origin, message);
-            // Line numbers only mean something in files the author wrote (the template).
-            if let (Some(s), Some(range)) = (source, world.range(e.span))
-                && s.origin.extension().is_some_and(|x| x == "typ")
-            {
-                d = d.at(s.text[..range.start.min(s.text.len())].matches('\n').count() + 1, None);
+            // In the template, the line of the .typ file; in a lesson, the Markdown line its
+            // markup carries (see `blocks_to_typst_with_lines`).
+            if let (Some(s), Some(range)) = (source, world.range(e.span)) {
+                let line = if s.origin.extension().is_some_and(|x| x == "typ") {
+                    Some(s.text[..range.start.min(s.text.len())].matches('\n').count() + 1)
+                } else {
+                    crate::render::typst_markup::line_at(&s.text, range.start)
+                };
+                if let Some(line) = line {
+                    d = d.at(line, None);
+                }
             }
             diags.push(d);
         }

@@ -55,12 +55,33 @@ pub struct TypstContext<'a> {
 /// The blocks `audience` sees, as Typst markup. Blocks become calls to functions the
 /// handout template defines: `exercise`, `solution`, `trainer`, `write-lines`.
 pub fn blocks_to_typst(blocks: &[Block], audience: Audience, cx: &TypstContext) -> Result<String, Diagnostics> {
+    convert_blocks(blocks, audience, cx, false)
+}
+
+/// As [`blocks_to_typst`], with a comment `/*dars:line N*/` wherever the Markdown line
+/// changes, so that an error typst finds in the lesson is reported at the author's line
+/// ([`line_at`]). Comments change nothing in the document.
+pub fn blocks_to_typst_with_lines(blocks: &[Block], audience: Audience, cx: &TypstContext) -> Result<String, Diagnostics> {
+    convert_blocks(blocks, audience, cx, true)
+}
+
+const LINE_MARK: &str = "/*dars:line ";
+
+/// The Markdown line of the lesson at byte `offset` of markup made by
+/// [`blocks_to_typst_with_lines`].
+pub fn line_at(markup: &str, offset: usize) -> Option<usize> {
+    let before = markup.get(..offset.min(markup.len()))?;
+    let at = before.rfind(LINE_MARK)? + LINE_MARK.len();
+    before[at..].split("*/").next()?.parse().ok()
+}
+
+fn convert_blocks(blocks: &[Block], audience: Audience, cx: &TypstContext, mark_lines: bool) -> Result<String, Diagnostics> {
     let mut out = String::new();
     let mut diags = Diagnostics::new();
     for block in blocks.iter().filter(|b| audience.shows(b.kind)) {
         // Exercise, solution and trainer boxes are a level of their own.
         let base = if block.kind == BlockKind::Text { 0 } else { 2 };
-        let body = markdown_to_typst(block.text, block.line, base, cx, &mut diags);
+        let body = markdown_to_typst(block.text, block.line, base, cx, mark_lines, &mut diags);
         match block.kind {
             BlockKind::Text => out.push_str(&body),
             BlockKind::Exercise => out.push_str(&format!("#exercise[{body}]{END}\n\n")),
@@ -120,6 +141,9 @@ struct Converter<'a, 'c> {
     cx: &'a TypstContext<'c>,
     code: Option<(String, String)>,
     image: Option<PendingImage>,
+    /// A raw HTML block being read: its lines come as separate events, and a `<script>` or
+    /// `<video>` must be read whole to leave out its inside.
+    html_block: Option<String>,
     /// How many inline elements (emphasis, links, headings…) are open around the text.
     inline_depth: usize,
     /// The nesting cost of each open element, and their sum: see [`MAX_NESTING`].
@@ -129,11 +153,17 @@ struct Converter<'a, 'c> {
     too_deep: bool,
 }
 
-fn markdown_to_typst(text: &str, first_line: usize, base: usize, cx: &TypstContext, diags: &mut Diagnostics) -> String {
+fn markdown_to_typst(text: &str, first_line: usize, base: usize, cx: &TypstContext, mark_lines: bool, diags: &mut Diagnostics) -> String {
     let line_starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-    let mut c = Converter { out: String::new(), cx, code: None, image: None, inline_depth: 0, costs: Vec::new(), nesting: base, too_deep: false };
+    let mut c = Converter { out: String::new(), cx, code: None, image: None, html_block: None, inline_depth: 0, costs: Vec::new(), nesting: base, too_deep: false };
+    let mut marked = 0;
     for (event, range) in Parser::new_ext(text, markdown_options()).into_offset_iter() {
         let line = first_line + line_starts.partition_point(|&s| s <= range.start) - 1;
+        // Between two events, never inside a string literal (code and images are buffered).
+        if mark_lines && line != marked && c.code.is_none() && c.image.is_none() && c.html_block.is_none() {
+            c.out.push_str(&format!("{LINE_MARK}{line}*/"));
+            marked = line;
+        }
         if let Err(m) = c.event(event) {
             diags.push(Diagnostic::error(cx.file, m).at(line, None));
         }
@@ -157,6 +187,7 @@ impl Converter<'_, '_> {
             Event::Text(t) => self.out.push_str(&escape_markup(&t)),
             Event::Code(t) => self.expr(&format!("raw({})", string_literal(&t))),
             Event::InlineMath(t) | Event::DisplayMath(t) => self.out.push_str(&escape_markup(&t)),
+            Event::Html(t) if self.html_block.is_some() => self.html_block.get_or_insert_default().push_str(&t),
             Event::Html(t) | Event::InlineHtml(t) => self.html(&t),
             Event::FootnoteReference(name) => self.expr(&format!("super[{}]", escape_markup(&name))),
             Event::SoftBreak => self.out.push(' '),
@@ -256,7 +287,8 @@ impl Converter<'_, '_> {
         // Code blocks and images are leaves: `code_event` and `image_event` take their end.
         let nested = if matches!(tag, Tag::CodeBlock(_) | Tag::Image { .. }) { Ok(()) } else { self.nest(nesting_cost(&tag)) };
         match tag {
-            Tag::Paragraph | Tag::HtmlBlock | Tag::TableRow => {}
+            Tag::HtmlBlock => self.html_block = Some(String::new()),
+            Tag::Paragraph | Tag::TableRow => {}
             Tag::Heading { level, .. } => self.open(&format!("heading(level: {})", heading_level(level))),
             Tag::BlockQuote(_) => self.open("quote(block: true)"),
             Tag::CodeBlock(kind) => {
@@ -327,7 +359,11 @@ impl Converter<'_, '_> {
                 self.close();
                 self.out.push_str("\n\n");
             }
-            TagEnd::CodeBlock | TagEnd::HtmlBlock | TagEnd::TableRow | TagEnd::Image => {}
+            TagEnd::HtmlBlock => {
+                let html = self.html_block.take().unwrap_or_default();
+                self.html(&html);
+            }
+            TagEnd::CodeBlock | TagEnd::TableRow | TagEnd::Image => {}
             TagEnd::List(_) | TagEnd::Table => self.close_args(),
             TagEnd::Item | TagEnd::TableCell => self.out.push_str("], "),
             TagEnd::TableHead => self.out.push_str("), "),
