@@ -4,6 +4,7 @@
 //! (programme, days, lessons, translations) → [`render`] (Markdown, highlighting,
 //! templates; one [`render::Renderer`] per output) → [`write`] (staged, journaled publish).
 
+pub mod bidi;
 pub mod build;
 pub mod cache;
 pub mod calendar;

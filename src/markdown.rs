@@ -681,8 +681,10 @@ fn render_markdown(block: &Block, ctx: &HtmlContext, out: &mut RenderedHtml, dia
                 i = end + 1;
                 continue;
             }
+            // Inline code is an isolated left-to-right run; its Arabic strings are isolated in it.
             Event::Code(code) => {
-                html_events.push(Event::Html(CowStr::from(format!("<code dir=\"ltr\">{}</code>", escape_html(code)))));
+                let inside = crate::bidi::html_with_bdi(code, &crate::bidi::inline_code_isolates(code));
+                html_events.push(Event::Html(CowStr::from(format!("<code dir=\"ltr\">{inside}</code>"))));
             }
             // `<contact@example.org>`: pulldown-cmark writes the `mailto:` itself.
             Event::Start(Tag::Link { link_type: LinkType::Email, .. }) => html_events.push(event.clone()),

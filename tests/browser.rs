@@ -12,6 +12,8 @@
 
 #[allow(dead_code)]
 mod common;
+#[path = "common/reading.rs"]
+mod reading;
 #[path = "browser/support.rs"]
 mod support;
 
@@ -101,6 +103,105 @@ async fn arabic_pages_are_right_to_left_french_ones_left_to_right_and_code_alway
             }
         }
         assert!(failures.is_empty(), "direction problems:\n  {}", failures.join("\n  "));
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------
+// 1b. Reading order: what a reader sees of code and mixed text (src/bidi.rs)
+// ---------------------------------------------------------------------------------------
+
+/// The left edge of each token on screen: the tokens are found one after the other in the
+/// text of the first element matching `css` whose text holds `anchor`, from `anchor` on;
+/// each is measured by the rectangles of its characters (`Range.getClientRects()`).
+const TOKEN_RECTS_JS: &str = r#"
+const [css, anchor, tokens] = arguments;
+const el = [...document.querySelectorAll(css)].find(e => e.textContent.includes(anchor));
+if (!el) return { error: 'no ' + css + ' holds ' + anchor };
+const nodes = [];
+let text = '';
+const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+for (let n = walker.nextNode(); n; n = walker.nextNode()) { nodes.push([text.length, n]); text += n.data; }
+const at = i => { let k = nodes.length - 1; while (k > 0 && nodes[k][0] > i) k--; return [nodes[k][1], i - nodes[k][0]]; };
+const out = [];
+let from = text.indexOf(anchor);
+for (const t of tokens) {
+  const i = text.indexOf(t, from);
+  if (i < 0) return { error: 'token ' + JSON.stringify(t) + ' not found after ' + from + ' in ' + JSON.stringify(text) };
+  from = i + t.length;
+  const r = document.createRange();
+  const [sn, so] = at(i), [en, eo] = at(i + t.length - 1);
+  r.setStart(sn, so); r.setEnd(en, eo + 1);
+  const rects = [...r.getClientRects()].filter(x => x.width > 0);
+  out.push([t, Math.min(...rects.map(x => x.left)), Math.min(...rects.map(x => x.top))]);
+}
+return { tokens: out, direction: getComputedStyle(el).direction, text: el.textContent };
+"#;
+
+/// Opens `path` (every `<details>` opened) and checks that the tokens, found in the text of
+/// the element `css` holding `anchor`, are seen in the order their bidi levels give (see
+/// `reading::visual_order`), all on one line.
+async fn check_reading_order(b: &Browser, path: &str, css: &str, anchor: &str, tokens: &[reading::Token<'_>], failures: &mut Vec<String>) {
+    b.open(path).await;
+    b.js("document.querySelectorAll('details').forEach(d => d.open = true); return true").await;
+    let words: Vec<&str> = tokens.iter().map(|t| t.0).collect();
+    let found = b.js_with(TOKEN_RECTS_JS, vec![json!(css), json!(anchor), json!(words)]).await;
+    if let Some(e) = found["error"].as_str() {
+        failures.push(format!("{path}: {e}"));
+        return;
+    }
+    let measured: Vec<(String, f64, f64)> =
+        found["tokens"].as_array().unwrap().iter().map(|t| (t[0].as_str().unwrap().to_string(), t[1].as_f64().unwrap(), t[2].as_f64().unwrap())).collect();
+    let tops: Vec<f64> = measured.iter().map(|t| t.2).collect();
+    if tops.iter().any(|t| (t - tops[0]).abs() > 12.0) {
+        failures.push(format!("{path}: {css} «{anchor}» does not fit on one line: {measured:?}"));
+        return;
+    }
+    let seen = reading::seen_order(&measured.iter().map(|t| (t.0.clone(), t.1)).collect::<Vec<_>>());
+    let expected = reading::visual_order(tokens);
+    if seen != expected {
+        failures.push(format!(
+            "{path}: {css} «{}»\n      a reader should see, left to right: {}\n      the page shows:                     {}",
+            found["text"].as_str().unwrap_or_default().trim(),
+            expected.join(" "),
+            seen.join(" ")
+        ));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn code_with_arabic_strings_shows_its_tokens_in_the_order_they_were_typed() {
+    with_browser(DESKTOP.0, DESKTOP.1, |b| async move {
+        let mut failures = Vec::new();
+        let game = "ar/day-3/conditions-and-a-game/index.html";
+        // Code blocks: each Arabic string and comment is its own right-to-left run (level 1)
+        // in a left-to-right line (level 0); numbers inside a string stay inside it.
+        check_reading_order(
+            &b, game, "pre.code code", "guess = int(input(",
+            &[("guess", 0), ("=", 0), ("int(input(\"", 0), ("خمّن", 1), ("العدد", 1), ("(من", 1), ("1", 1), ("إلى", 1), ("100", 1), (")", 1), (":", 1), ("\"))", 0)],
+            &mut failures,
+        )
+        .await;
+        check_reading_order(
+            &b, game, "pre.code code", "print(\"أحسنت!",
+            &[("print(\"", 0), ("أحسنت", 1), ("!", 1), ("وجدت", 1), ("العدد.", 1), ("عدد", 1), ("المحاولات", 1), (":", 1), ("\",", 0), ("tries)", 0)],
+            &mut failures,
+        )
+        .await;
+        check_reading_order(
+            &b, game, "pre.code code", "secret = random",
+            &[("secret", 0), ("=", 0), ("random.randint(1,", 0), ("100)", 0), ("#", 0), ("الحاسوب", 1), ("يختار", 1), ("عددا", 1), ("عشوائيا", 1)],
+            &mut failures,
+        )
+        .await;
+        // Inline code in an Arabic paragraph (the solution of "find the 3 errors", and the
+        // exercise in the learner handout): the same inside its left-to-right isolate.
+        let sample: [reading::Token; 12] = [
+            ("print(\"", 0), ("ثمن", 1), ("خمس", 1), ("برتقالات", 1), ("هو", 1), ("\",", 0), ("5", 0), ("*", 0), ("2,", 0), ("\"", 0), ("دراهم.", 1), ("\"", 0),
+        ];
+        check_reading_order(&b, "ar/day-3/hello-python/index.html", "details.solution code", "print(\"ثمن خمس", &sample, &mut failures).await;
+        check_reading_order(&b, "ar/day-3/handout/learner.html", ".block.exercise code", "print(\"ثمن خمس", &sample, &mut failures).await;
+        assert!(failures.is_empty(), "code not shown in the order it was typed:\n  {}", failures.join("\n  "));
     })
     .await;
 }

@@ -251,7 +251,6 @@ fn check_reports_exactly_the_planted_warnings() {
 // ---- what the course shows of dars bugs still open (each test says what a reader sees) ----
 
 #[test]
-#[ignore = "dars bug: raw HTML spread over several lines is converted line by line for the PDF, so the code of a pasted <script> and the fallback text inside <video> are printed"]
 fn pdf_prints_neither_a_pasted_script_nor_the_fallback_text_of_a_video() {
     for lang in LANGS {
         let script = pdf_text(&format!("{lang}/day-3/handout/day-3-learner-{lang}.pdf")).split_whitespace().collect::<String>();
@@ -273,7 +272,6 @@ fn arabic_pdf_keeps_inline_code_left_to_right() {
 }
 
 #[test]
-#[ignore = "dars bug: with `materials: []` the PDF runs the 'no materials' line into the lesson's first paragraph (themes/default/handout/handout.typ)"]
 fn pdf_keeps_the_no_materials_line_apart_from_the_lesson() {
     let none = label("fr", "no_materials");
     let text = pdf_text("fr/day-2/handout/day-2-learner-fr.pdf");
