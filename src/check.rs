@@ -19,7 +19,31 @@ pub fn site_checks(site: &Site, bodies: &Bodies) -> Diagnostics {
     days(site, &mut d);
     translations(site, &mut d);
     scripts(site, &mut d);
+    glued_latin(site, &mut d);
     d
+}
+
+/// Latin text glued to brackets or operators (`print()`, `x = 5`) in the right-to-left
+/// texts of the front matter and the trainer notes; lesson bodies are checked as they are
+/// rendered (see `crate::bidi::glued_latin`).
+fn glued_latin(site: &Site, d: &mut Diagnostics) {
+    use crate::bidi::{glued_latin_in_line, glued_latin_in_markdown, glued_latin_message, has_rtl};
+    for lesson in &site.lessons {
+        for t in lesson.translations.values() {
+            let lines = [("title", std::slice::from_ref(&t.title)), ("summary", std::slice::from_ref(&t.summary)), ("objectives", &t.objectives[..]), ("materials", &t.materials[..])];
+            for (key, texts) in lines {
+                for snippet in texts.iter().filter(|s| has_rtl(s)).flat_map(|s| glued_latin_in_line(s)) {
+                    d.push(t.at_key(key, Diagnostic::warning(&t.path, glued_latin_message(&snippet))));
+                }
+            }
+            if let Some(notes) = t.trainer_notes.as_deref().filter(|n| has_rtl(n)) {
+                let line = t.key_lines.get("trainer_notes").map_or(1, |l| l + 1);
+                for (line, snippet) in glued_latin_in_markdown(notes, line) {
+                    d.push(Diagnostic::warning(&t.path, glued_latin_message(&snippet)).at(line, None));
+                }
+            }
+        }
+    }
 }
 
 /// Scripts, frames and styles pasted into a lesson run for every visitor: said, unless the

@@ -24,6 +24,7 @@ pub mod serve;
 pub mod session;
 pub mod theme;
 pub mod translation;
+pub mod typography;
 pub mod write;
 pub mod yaml;
 

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::ops::Range;
 use std::path::Path;
 
-use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Alignment, CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
 use crate::error::{Diagnostic, Diagnostics};
 use crate::highlight::{Highlight, escape_html};
@@ -641,7 +641,14 @@ fn render_markdown(block: &Block, ctx: &HtmlContext, out: &mut RenderedHtml, dia
             after = v.range.end;
         }
     }
+    // Latin text glued to brackets or operators in right-to-left text (see crate::bidi).
+    if crate::bidi::has_rtl(block.text) {
+        for (line, snippet) in crate::bidi::glued_latin_in_markdown(block.text, block.line) {
+            diags.push(Diagnostic::warning(ctx.file, crate::bidi::glued_latin_message(&snippet)).at(line, None));
+        }
+    }
     let mut html_events: Vec<Event> = Vec::with_capacity(events.len());
+    let mut table = Table { alignments: Vec::new(), head: false, cell: 0 };
     let mut i = 0;
     while i < events.len() {
         let (event, range) = &events[i];
@@ -666,10 +673,55 @@ fn render_markdown(block: &Block, ctx: &HtmlContext, out: &mut RenderedHtml, dia
                 }
                 let level_n = heading_number(*level);
                 if level_n <= 3 {
-                    out.toc.push(TocEntry { level: level_n, id: id.clone(), title });
+                    out.toc.push(TocEntry { level: level_n, id: id.clone(), title: shown_text(&events[i + 1..end]) });
                 }
-                html_events.push(Event::Start(Tag::Heading { level: *level, id: Some(CowStr::from(id)), classes: classes.clone(), attrs: attrs.clone() }));
+                let mut attrs = attrs.clone();
+                if has_letters(&events[i + 1..end]) {
+                    attrs.push((CowStr::from("dir"), Some(CowStr::from("auto"))));
+                }
+                html_events.push(Event::Start(Tag::Heading { level: *level, id: Some(CowStr::from(id)), classes: classes.clone(), attrs }));
             }
+            // Each block of text takes the direction of its first letter (see crate::bidi);
+            // one without letters (a number, only code) keeps the page's.
+            Event::Start(Tag::Paragraph | Tag::Item | Tag::BlockQuote(_)) => {
+                let dir = if has_letters(&events[i + 1..find_end(&events, i)]) { " dir=\"auto\"" } else { "" };
+                // As pulldown-cmark writes them: a block inside an item on a line of its own.
+                let nl = if matches!(html_events.last(), Some(Event::Html(h)) if h.starts_with("<li")) { "\n" } else { "" };
+                let open = match event {
+                    Event::Start(Tag::Paragraph) => format!("{nl}<p{dir}>"),
+                    Event::Start(Tag::Item) => format!("<li{dir}>"),
+                    _ => format!("{nl}<blockquote{dir}>\n"),
+                };
+                html_events.push(Event::Html(CowStr::from(open)));
+            }
+            Event::End(TagEnd::Paragraph) => html_events.push(Event::Html(CowStr::from("</p>\n"))),
+            Event::End(TagEnd::Item) => html_events.push(Event::Html(CowStr::from("</li>\n"))),
+            Event::End(TagEnd::BlockQuote(_)) => html_events.push(Event::Html(CowStr::from("</blockquote>\n"))),
+            Event::Start(Tag::TableHead) => {
+                table.head = true;
+                table.cell = 0;
+                html_events.push(event.clone());
+            }
+            Event::End(TagEnd::TableHead) => {
+                table.head = false;
+                html_events.push(event.clone());
+            }
+            Event::Start(Tag::TableRow) => {
+                table.cell = 0;
+                html_events.push(event.clone());
+            }
+            Event::Start(Tag::TableCell) => {
+                let dir = if has_letters(&events[i + 1..find_end(&events, i)]) { " dir=\"auto\"" } else { "" };
+                let align = match table.alignments.get(table.cell) {
+                    Some(Alignment::Left) => " style=\"text-align: left\"",
+                    Some(Alignment::Center) => " style=\"text-align: center\"",
+                    Some(Alignment::Right) => " style=\"text-align: right\"",
+                    _ => "",
+                };
+                table.cell += 1;
+                html_events.push(Event::Html(CowStr::from(format!("<{}{dir}{align}>", table.tag()))));
+            }
+            Event::End(TagEnd::TableCell) => html_events.push(Event::Html(CowStr::from(format!("</{}>", table.tag())))),
             Event::Start(Tag::CodeBlock(kind)) => {
                 let end = find_end(&events, i);
                 let code: String = events[i + 1..end].iter().filter_map(|(e, _)| if let Event::Text(t) = e { Some(t.as_ref()) } else { None }).collect();
@@ -709,7 +761,8 @@ fn render_markdown(block: &Block, ctx: &HtmlContext, out: &mut RenderedHtml, dia
                 out.raw_html.extend(crate::rawhtml::findings(raw).into_iter().map(|f| (line_of(range.start), f)));
                 html_events.push(event.clone());
             }
-            Event::Start(Tag::Table(_)) => {
+            Event::Start(Tag::Table(alignments)) => {
+                table = Table { alignments: alignments.clone(), head: false, cell: 0 };
                 html_events.push(Event::Html(CowStr::from("<div class=\"table-wrap\">")));
                 html_events.push(event.clone());
             }
@@ -782,6 +835,58 @@ fn find_end<T>(events: &[(Event, T)], start: usize) -> usize {
         }
     }
     events.len().saturating_sub(1)
+}
+
+/// The table being written: its cells are written here (pulldown-cmark's writer gives
+/// them no attributes), as it would write them.
+struct Table {
+    alignments: Vec<Alignment>,
+    head: bool,
+    /// The cell's place in its row.
+    cell: usize,
+}
+
+impl Table {
+    fn tag(&self) -> &'static str {
+        if self.head { "th" } else { "td" }
+    }
+}
+
+/// Whether the text of these events (outside code) has a letter, which gives its block a
+/// direction of its own (`dir="auto"`).
+fn has_letters<T>(events: &[(Event, T)]) -> bool {
+    let mut in_code = 0usize;
+    events.iter().any(|(e, _)| match e {
+        Event::Start(Tag::CodeBlock(_)) => {
+            in_code += 1;
+            false
+        }
+        Event::End(TagEnd::CodeBlock) => {
+            in_code = in_code.saturating_sub(1);
+            false
+        }
+        Event::Text(t) if in_code == 0 => t.chars().any(char::is_alphabetic),
+        _ => false,
+    })
+}
+
+/// A heading's text as the table of contents shows it: its code between left-to-right
+/// isolates (LRI … PDI), since the entry is plain text (see crate::bidi).
+fn shown_text<T>(events: &[(Event, T)]) -> String {
+    let mut s = String::new();
+    for (e, _) in events {
+        match e {
+            Event::Text(t) => s.push_str(t),
+            Event::Code(t) => {
+                s.push(crate::bidi::LRI);
+                s.push_str(t);
+                s.push(crate::bidi::PDI);
+            }
+            Event::SoftBreak | Event::HardBreak => s.push(' '),
+            _ => {}
+        }
+    }
+    s.trim().to_string()
 }
 
 fn plain_text<T>(events: &[(Event, T)]) -> String {
@@ -1029,13 +1134,34 @@ mod tests {
     }
 
     #[test]
+    fn blocks_with_letters_take_their_own_direction_and_inline_code_isolates_arabic_strings() {
+        let h = Highlighter::new();
+        let resolve = |d: &str| Ok(d.to_string());
+        let body = "## نطرح سؤالا بالأمر `input()`\n\nنص عربي.\n\n12 + 5\n\n- عنصر\n\n> NameError: name 'Print' is not defined\n\n| `a` | ب |\n|---|---|\n| 1 | x |\n\nالأمر `print(\"سلام\", 5)` هنا.\n";
+        let r = render_html(&split_blocks(body, 1, x()).unwrap(), Audience::Public, &ctx(&h, &resolve)).unwrap();
+        for expected in [
+            "<h2 id=\"نطرح-سؤالا-بالأمر-input\" dir=\"auto\">",
+            "<p dir=\"auto\">نص عربي.</p>",
+            "<p>12 + 5</p>",
+            "<li dir=\"auto\">عنصر</li>",
+            "<blockquote dir=\"auto\">\n<p dir=\"auto\">NameError",
+            "<th><code dir=\"ltr\">a</code></th><th dir=\"auto\">ب</th>",
+            "<td>1</td><td dir=\"auto\">x</td>",
+            "<code dir=\"ltr\">print(&quot;<bdi>سلام</bdi>&quot;, 5)</code>",
+        ] {
+            assert!(r.html.contains(expected), "{expected}\nnot in\n{}", r.html);
+        }
+        assert_eq!(r.toc[0].title, "نطرح سؤالا بالأمر \u{2066}input()\u{2069}", "the contents isolate the heading's code");
+    }
+
+    #[test]
     fn heading_ids_come_from_attributes_in_both_languages() {
         let h = Highlighter::new();
         let resolve = |d: &str| Ok(d.to_string());
         for (body, id, title) in [("## Titre choisi {#mon-id}\n\nTexte.\n", "mon-id", "Titre choisi"), ("## ما هو الحاسوب؟ {#hasoub}\n\nنص.\n", "hasoub", "ما هو الحاسوب؟")] {
             let blocks = split_blocks(body, 1, x()).unwrap();
             let r = render_html(&blocks, Audience::Public, &ctx(&h, &resolve)).unwrap();
-            assert!(r.html.contains(&format!("<h2 id=\"{id}\">{title}</h2>")), "{}", r.html);
+            assert!(r.html.contains(&format!("<h2 id=\"{id}\" dir=\"auto\">{title}</h2>")), "{}", r.html);
             assert_eq!(r.toc, vec![TocEntry { level: 2, id: id.to_string(), title: title.to_string() }]);
             assert!(r.ids.contains(id));
             let pdf = typst_for(&blocks, Audience::Learner);

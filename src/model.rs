@@ -466,10 +466,12 @@ fn lesson_text(f: &LessonFile) -> LessonText {
     LessonText {
         path: f.path.clone(),
         rel: f.rel.clone(),
-        title: f.front.title.clone(),
-        summary: f.front.summary.clone(),
-        objectives: f.front.objectives.clone(),
-        materials: f.front.materials.clone(),
+        // As pages and handouts show them: code between backticks kept left to right,
+        // French spacing in French (see crate::typography::display_text).
+        title: crate::typography::display_text(&f.front.title, &f.lang),
+        summary: crate::typography::display_text(&f.front.summary, &f.lang),
+        objectives: f.front.objectives.iter().map(|o| crate::typography::display_text(o, &f.lang)).collect(),
+        materials: f.front.materials.iter().map(|m| crate::typography::display_text(m, &f.lang)).collect(),
         tags: f.front.tags.clone(),
         trainer_notes: f.front.trainer_notes.clone(),
         draft: f.front.draft,

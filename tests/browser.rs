@@ -206,6 +206,91 @@ async fn code_with_arabic_strings_shows_its_tokens_in_the_order_they_were_typed(
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn code_and_latin_text_in_arabic_pages_keep_their_order() {
+    with_browser(DESKTOP.0, DESKTOP.1, |b| async move {
+        let mut failures = Vec::new();
+        // `input()` in Arabic prose: an Arabic sentence (level 1) with code in it (level 2),
+        // in a heading, the table of contents, a lesson summary and an objective.
+        let heading = [("نطرح", 1), ("سؤالا", 1), ("بالأمر", 1), ("input", 2), ("(", 2), (")", 2)];
+        let loops = "ar/day-3/variables-and-loops/index.html";
+        check_reading_order(&b, loops, ".lesson-body h2", "نطرح", &heading, &mut failures).await;
+        check_reading_order(&b, loops, "nav.toc a", "نطرح", &heading, &mut failures).await;
+        check_reading_order(
+            &b, "ar/day-3/index.html", ".lesson-list p", "بالأمر",
+            &[("بالأمر", 1), ("input", 2), ("(", 2), (")", 2), ("ثم", 1), ("نجعل", 1)],
+            &mut failures,
+        )
+        .await;
+        check_reading_order(
+            &b, "ar/day-3/hello-python/index.html", ".objectives li", "بالأمر",
+            &[("بالأمر", 1), ("print", 2), ("(", 2), (")", 2), ("وأشغّله", 1)],
+            &mut failures,
+        )
+        .await;
+        // A paragraph in Latin letters on an Arabic page (Python's message) is laid out
+        // left to right: its question mark ends it on the right.
+        let path = "ar/day-3/hello-python/index.html";
+        check_reading_order(
+            &b, path, ".lesson-body blockquote p", "NameError",
+            &[("NameError:", 0), ("name", 0), ("'Print'", 0), ("defined.", 0), ("mean:", 0), ("'print'", 0), ("?", 0)],
+            &mut failures,
+        )
+        .await;
+        let dirs = b
+            .js("return [...document.querySelectorAll('.lesson-body p, .lesson-body li, .lesson-body h2, .lesson-body td, .lesson-body th')].map(e => [e.textContent.trim().slice(0, 40), getComputedStyle(e).direction, !!e.closest('blockquote')])")
+            .await;
+        for d in dirs.as_array().unwrap() {
+            let (text, dir) = (d[0].as_str().unwrap(), d[1].as_str().unwrap());
+            // Python's message is the one block in Latin letters; a table cell of code only
+            // (`NameError`) keeps the page's direction, its code being isolated anyway.
+            let latin = d[2] == true;
+            let expected = if latin { "ltr" } else { "rtl" };
+            if dir != expected {
+                failures.push(format!("{path}: «{text}» computes direction: {dir}, expected {expected}"));
+            }
+        }
+        if !dirs.as_array().unwrap().iter().any(|d| d[2] == true && d[0].as_str().unwrap().starts_with("NameError")) {
+            failures.push(format!("{path}: expected Python's message in a paragraph of its own"));
+        }
+        assert!(failures.is_empty(), "mixed text not shown in reading order:\n  {}", failures.join("\n  "));
+    })
+    .await;
+}
+
+/// Elements of the page whose own text holds Arabic letters and that are set in italic or
+/// oblique (which Naskh does not have: the browser slants it), and whether the page shows
+/// a "·" (which Naskh draws like the Arabic zero).
+const SLANTED_ARABIC_JS: &str = r#"
+const arabic = /[\u0600-\u06FF]/;
+const slanted = [];
+for (const e of document.body.querySelectorAll('*')) {
+  const own = [...e.childNodes].filter(n => n.nodeType === 3).map(n => n.data).join('');
+  if (arabic.test(own) && getComputedStyle(e).fontStyle !== 'normal') slanted.push(e.tagName.toLowerCase() + ' «' + own.trim().slice(0, 30) + '»');
+}
+return { slanted, middot: document.body.innerText.includes('\u00B7') };
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn arabic_is_never_slanted_and_no_separator_reads_as_a_zero() {
+    with_browser(DESKTOP.0, DESKTOP.1, |b| async move {
+        let mut failures = Vec::new();
+        for page in PAGES.iter().chain(["day-3/conditions-and-a-game/index.html", "day-5/handout/trainer.html"].iter()) {
+            let path = format!("ar/{page}");
+            b.open(&path).await;
+            let found = b.js(SLANTED_ARABIC_JS).await;
+            for s in found["slanted"].as_array().unwrap() {
+                failures.push(format!("{path}: Arabic in italic (a fake, slanted Naskh): {s}"));
+            }
+            if found["middot"] == true {
+                failures.push(format!("{path}: shows a \"·\", which Naskh draws like the Arabic zero"));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    })
+    .await;
+}
+
 // ---------------------------------------------------------------------------------------
 // 2. Fonts
 // ---------------------------------------------------------------------------------------

@@ -77,7 +77,7 @@ fn page_html(cx: &RenderContext, page: Page, lang: &str) -> Result<(String, Stri
         Page::Home => ("home.html", text(&site.title, lang, &site.default_language).to_string(), desc(site, lang), home_context(cx, lang, &root)),
         Page::Day(n) => {
             let day = site.day(n).expect("pages are made from the days");
-            let title = format!("{} {} · {}", cx.theme.label(lang, "day"), n, text(&day.title, lang, &site.default_language));
+            let title = format!("{} {}{}{}", cx.theme.label(lang, "day"), n, cx.theme.label(lang, "separator"), text(&day.title, lang, &site.default_language));
             (
                 "day.html",
                 title,
@@ -325,6 +325,7 @@ pub fn render_root(cx: &RenderContext) -> Result<Vec<OutputFile>, Diagnostics> {
                 "title": text(&site.title, &l.code, &site.default_language),
                 "description": text(&site.description, &l.code, &site.default_language),
                 "enter": cx.theme.label(&l.code, "enter"),
+                "separator": cx.theme.label(&l.code, "separator"),
             })
         })
         .collect();
