@@ -44,7 +44,7 @@ use std::path::Path;
 use dars::markdown::{Audience, Block, BlockKind, markdown_options, split_blocks};
 use dars::rawhtml::Printed;
 use dars::render::pdf::{Document, SourceFile, Typesetter, font_files};
-use dars::render::typst_markup::{TypstContext, blocks_to_typst};
+use dars::render::typst_markup::{TypstContext, blocks_to_typst, blocks_to_typst_with_lines};
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 
 // ---------------------------------------------------------------------------------------
@@ -418,6 +418,7 @@ fn expected_markdown(block: &Block, out: &mut Expected) {
     // The next number of each open list; `None` for bullet lists.
     let mut lists: Vec<Option<u64>> = Vec::new();
     let mut open = 0usize;
+    let mut html_block: Option<String> = None;
     for (event, range) in Parser::new_ext(block.text, markdown_options()).into_offset_iter() {
         match &event {
             Event::Start(Tag::Paragraph | Tag::Item | Tag::TableHead | Tag::TableRow | Tag::TableCell) => {}
@@ -444,14 +445,11 @@ fn expected_markdown(block: &Block, out: &mut Expected) {
                 text.push(' ');
             }
             Event::End(TagEnd::Image) => images -= 1,
-            Event::Html(h) | Event::InlineHtml(h) => {
-                for part in dars::rawhtml::printed(&h) {
-                    match part {
-                        Printed::Text(t) => text.push_str(&t),
-                        Printed::Media(_) => text.push_str(&format!(" {} ", label("media_on_website"))),
-                    }
-                }
-            }
+            // A raw HTML block is read whole (a `<script>` over several lines prints nothing).
+            Event::Start(Tag::HtmlBlock) => html_block = Some(String::new()),
+            Event::Html(h) if html_block.is_some() => html_block.get_or_insert_default().push_str(&h),
+            Event::End(TagEnd::HtmlBlock) => printed_html(&html_block.take().unwrap_or_default(), text),
+            Event::Html(h) | Event::InlineHtml(h) => printed_html(&h, text),
             Event::FootnoteReference(name) => text.push_str(&name),
             Event::Start(Tag::FootnoteDefinition(name)) => text.push_str(&format!(" {name} ")),
             Event::Start(Tag::List(start)) => lists.push(start),
@@ -467,6 +465,16 @@ fn expected_markdown(block: &Block, out: &mut Expected) {
             // Words on either side of these are apart on paper.
             Event::SoftBreak | Event::HardBreak | Event::End(_) | Event::Start(_) => text.push(' '),
             _ => {}
+        }
+    }
+}
+
+/// The text raw HTML keeps on paper (`dars::rawhtml`), a note for each medium.
+fn printed_html(html: &str, text: &mut String) {
+    for part in dars::rawhtml::printed(html) {
+        match part {
+            Printed::Text(t) => text.push_str(&t),
+            Printed::Media(_) => text.push_str(&format!(" {} ", label("media_on_website"))),
         }
     }
 }
@@ -490,9 +498,14 @@ fn letters(text: &str) -> String {
 }
 
 /// The other visible characters, sorted; a mirrored pair counts as one character since
-/// right-to-left text shows `(` as `)`. List bullets and task boxes are the template's.
+/// right-to-left text shows `(` as `)`, and a combining accent as its spacing form since
+/// pdftotext merges a `` ` `` or `^` that touches the letter before it into that letter.
+/// List bullets and task boxes are the template's.
 fn marks(text: &str) -> String {
     let fold = |c: char| match c {
+        '\u{0300}' => '`',
+        '\u{0302}' => '^',
+        '\u{0303}' => '~',
         ')' => '(',
         ']' => '[',
         '}' => '{',
@@ -538,7 +551,8 @@ fn check(case: &Case) -> Result<Verdict, String> {
     };
     let expect = expected(&blocks, case.audience);
     let tcx = TypstContext { file, image: &resolve_image };
-    let markup = match blocks_to_typst(&blocks, case.audience, &tcx) {
+    // As the handouts make it, with the `/*dars:line N*/` comments.
+    let markup = match blocks_to_typst_with_lines(&blocks, case.audience, &tcx) {
         Ok(m) if expect.error_lines.is_empty() => m,
         Ok(_) => return Err(format!("unreported: images dars cannot find on lines {:?} gave no error", expect.error_lines)),
         Err(d) => return refused(&d, file, &expect).map(|()| Verdict::Refused(d.0[0].message.clone())),
@@ -917,6 +931,17 @@ fn a_run_too_wide_for_its_column_is_told_apart() {
     let md = "\"|||\n-|-|-\n،+٤٥print{`;~~][ref]}|<ÉTAPE)إلى[souris٪***-2025 .org>@|~%écn{Python>(~ Appelez~*;__^cœur2025é[ l’ordinateu";
     let case = Case { markdown: md.into(), audience: Audience::Learner, rtl: false };
     assert_eq!(check_caught(&case), Ok(Verdict::RanOffThePage));
+    // Right to left: the run crosses the page's left edge.
+    let md = "»|مفتيح?|__مفاتيح@y.org>]42__l’ordinateur{\\~وب`(*~'l’ordinateur\n-|-|-\nكاء_-;الشباب*^1] ***rint`$***b> 0";
+    let case = Case { markdown: md.into(), audience: Audience::Learner, rtl: true };
+    assert_eq!(check_caught(&case), Ok(Verdict::RanOffThePage));
+}
+
+/// The oracle's own reading: a `` ` `` in a table cell right after a letter in the cell
+/// before comes back from pdftotext as a combining accent on that letter.
+#[test]
+fn an_accent_touching_a_letter_is_read_back() {
+    typesets("***%:où`+_<***Appelez&=**>[enêtre](),_fichier$a***|`||\n-|-|-\n&||~٪`lert\t;`[ 42%`print\\n'\n\u{200e}|**&~`[\\n*alert؟ \\`}12025 **fenêtre", false);
 }
 
 /// The oracle's own reading: pdftotext's default mode drops a hyphen that ends a line.
