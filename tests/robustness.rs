@@ -37,7 +37,7 @@ fn bom_crlf_tabs_long_lines_and_empty_bodies_build() {
     let result = build_with_binary(&content, &out);
     assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
     let page = fs::read_to_string(out.join("fr/day-2/windows/index.html")).unwrap();
-    assert!(page.contains("<h2 id=\"titre\">Titre</h2>"), "CRLF and BOM are read as plain text");
+    assert!(page.contains("<h2 id=\"titre\"") && page.contains(">Titre</h2>"), "CRLF and BOM are read as plain text");
     assert!(!page.contains('\u{feff}') && !page.contains('\r'));
     assert!(out.join("ar/day-2/long/index.html").is_file());
     assert!(out.join("fr/day-2/vide/index.html").is_file());
