@@ -51,6 +51,24 @@ impl Dir {
     }
 }
 
+/// The language of a page or handout, as far as rendering its text needs it: its
+/// direction, and whether French spacing applies (see crate::typography).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TextLang {
+    pub rtl: bool,
+    pub french: bool,
+}
+
+impl TextLang {
+    pub fn new(lang: &str, rtl: bool) -> TextLang {
+        TextLang { rtl, french: crate::typography::is_french(lang) }
+    }
+
+    pub fn dir(self) -> Dir {
+        if self.rtl { Dir::Rtl } else { Dir::Ltr }
+    }
+}
+
 /// A letter of a right-to-left script (Hebrew, Arabic, Syriac, Thaana, N'Ko and their
 /// presentation forms): what makes a run need isolating.
 pub fn is_rtl_letter(c: char) -> bool {

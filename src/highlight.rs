@@ -22,23 +22,23 @@ const CLASS_PREFIX: &str = "hl-";
 const THEME: &str = "InspiredGitHub";
 
 pub struct Highlighter {
-    syntaxes: SyntaxSet,
+    syntaxes: &'static SyntaxSet,
     css: String,
-    scopes: TokenScopes,
+    scopes: &'static TokenScopes,
     /// Time spent highlighting since it was last taken, summed over threads (ns).
     spent: AtomicU64,
 }
 
 impl Highlighter {
     pub fn new() -> Self {
-        let syntaxes = SyntaxSet::load_defaults_newlines();
+        let syntaxes = syntaxes();
         let themes = ThemeSet::load_defaults();
         let css = css_for_theme_with_class_style(&themes.themes[THEME], CLASS_STYLE).unwrap_or_default();
         // The theme sets comments (and a few Markdown and diff scopes) in italic, which
         // neither the code font nor Naskh has: the browser would slant them. Their colour
         // sets them apart.
         let css = css.replace("font-style: italic;\n", "");
-        Self { syntaxes, css, scopes: TokenScopes::new(), spent: AtomicU64::new(0) }
+        Self { syntaxes, css, scopes: token_scopes(), spent: AtomicU64::new(0) }
     }
 
     /// The stylesheet for the classes `highlight` emits.
@@ -95,7 +95,7 @@ impl Highlighter {
         let mut lines = Vec::new();
         let mut offset = 0;
         for text in LinesWithEndings::from(code) {
-            let ops = state.parse_line(text, &self.syntaxes).ok()?;
+            let ops = state.parse_line(text, self.syntaxes).ok()?;
             let start = stack.clone();
             let isolates = self.scopes.isolates(text, &ops, &mut stack)?.into_iter().map(|r| offset + r.start..offset + r.end).collect();
             lines.push(Line { offset, len: text.len(), ops, start, isolates });
@@ -156,6 +156,25 @@ impl Highlighter {
         }
         out
     }
+}
+
+/// syntect's syntaxes, loaded once per process: the website's highlighter and the PDF's
+/// isolates ([`code_isolates`]) read code the same way.
+fn syntaxes() -> &'static SyntaxSet {
+    static SYNTAXES: std::sync::OnceLock<SyntaxSet> = std::sync::OnceLock::new();
+    SYNTAXES.get_or_init(SyntaxSet::load_defaults_newlines)
+}
+
+fn token_scopes() -> &'static TokenScopes {
+    static SCOPES: std::sync::OnceLock<TokenScopes> = std::sync::OnceLock::new();
+    SCOPES.get_or_init(TokenScopes::new)
+}
+
+/// What the PDF handouts isolate in a code block: as [`Highlighter::isolates`], without a
+/// highlighter at hand (the syntaxes are shared).
+pub fn code_isolates(code: &str, lang: &str) -> Vec<Range<usize>> {
+    static SHARED: std::sync::OnceLock<Highlighter> = std::sync::OnceLock::new();
+    SHARED.get_or_init(Highlighter::new).isolates(code, lang)
 }
 
 /// One line of parsed code.

@@ -545,7 +545,12 @@ pub struct HtmlContext<'a> {
 
 /// Renders the blocks `audience` sees into one HTML fragment.
 pub fn render_html(blocks: &[Block], audience: Audience, ctx: &HtmlContext) -> Result<RenderedHtml, Diagnostics> {
-    Ok(assemble(&render_blocks(blocks, ctx)?, audience, &ctx.labels))
+    render_html_in(blocks, audience, ctx, crate::bidi::TextLang::default())
+}
+
+/// As [`render_html`], for a page in `lang` (French text gets French spacing).
+pub fn render_html_in(blocks: &[Block], audience: Audience, ctx: &HtmlContext, lang: crate::bidi::TextLang) -> Result<RenderedHtml, Diagnostics> {
+    Ok(assemble(&render_blocks_in(blocks, ctx, lang)?, audience, &ctx.labels))
 }
 
 /// One block rendered, whoever will see it.
@@ -565,6 +570,12 @@ pub struct RenderedBlock {
 /// Renders every block once; each audience's page is then put together from them
 /// without parsing or highlighting again. Heading ids are unique across all blocks.
 pub fn render_blocks(blocks: &[Block], ctx: &HtmlContext) -> Result<Vec<RenderedBlock>, Diagnostics> {
+    render_blocks_in(blocks, ctx, crate::bidi::TextLang::default())
+}
+
+/// As [`render_blocks`], for a page in `lang`: French text gets French spacing (see
+/// crate::typography), never code, addresses or attributes.
+pub fn render_blocks_in(blocks: &[Block], ctx: &HtmlContext, lang: crate::bidi::TextLang) -> Result<Vec<RenderedBlock>, Diagnostics> {
     let mut diags = Diagnostics::new();
     let mut seen = HashSet::new();
     let mut out = Vec::with_capacity(blocks.len());
@@ -572,7 +583,7 @@ pub fn render_blocks(blocks: &[Block], ctx: &HtmlContext) -> Result<Vec<Rendered
         let mut one = RenderedHtml { ids: std::mem::take(&mut seen), ..RenderedHtml::default() };
         let before: HashSet<String> = one.ids.clone();
         let mut found = Diagnostics::new();
-        render_markdown(block, ctx, &mut one, &mut found);
+        render_markdown(block, ctx, lang, &mut one, &mut found);
         let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = found.0.into_iter().partition(Diagnostic::is_error);
         diags.0.extend(errors);
         let ids = one.ids.difference(&before).cloned().collect();
@@ -618,7 +629,7 @@ fn block_wrapper(kind: BlockKind, audience: Audience, labels: &BlockLabels) -> (
     }
 }
 
-fn render_markdown(block: &Block, ctx: &HtmlContext, out: &mut RenderedHtml, diags: &mut Diagnostics) {
+fn render_markdown(block: &Block, ctx: &HtmlContext, lang: crate::bidi::TextLang, out: &mut RenderedHtml, diags: &mut Diagnostics) {
     let line_starts: Vec<usize> = std::iter::once(0).chain(block.text.match_indices('\n').map(|(i, _)| i + 1)).collect();
     let line_of = |offset: usize| block.line + line_starts.partition_point(|&s| s <= offset) - 1;
     let events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(block.text, markdown_options()).into_offset_iter().collect();
@@ -649,10 +660,27 @@ fn render_markdown(block: &Block, ctx: &HtmlContext, out: &mut RenderedHtml, dia
     }
     let mut html_events: Vec<Event> = Vec::with_capacity(events.len());
     let mut table = Table { alignments: Vec::new(), head: false, cell: 0 };
+    // French spacing: whether a word came just before (text after emphasis takes the
+    // space before its `!`), and what holds text that is not prose (an image's
+    // description, which becomes its alt attribute; an address shown as its own link).
+    let mut after_word = false;
+    let (mut in_image, mut in_autolink) = (0usize, 0usize);
     let mut i = 0;
     while i < events.len() {
         let (event, range) = &events[i];
+        let word_before = std::mem::replace(&mut after_word, matches!(event, Event::Code(_) | Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link)));
         match event {
+            Event::Start(Tag::Image { .. }) => in_image += 1,
+            Event::End(TagEnd::Image) => in_image = in_image.saturating_sub(1),
+            Event::Start(Tag::Link { link_type: LinkType::Autolink | LinkType::Email, .. }) => in_autolink += 1,
+            Event::End(TagEnd::Link) => in_autolink = in_autolink.saturating_sub(1),
+            _ => {}
+        }
+        match event {
+            Event::Text(t) if lang.french && in_image == 0 && in_autolink == 0 => {
+                html_events.push(Event::Text(CowStr::from(crate::typography::french_spacing_after(t, word_before))));
+                after_word = true;
+            }
             Event::Start(Tag::Heading { level, id, classes, attrs }) => {
                 let end = find_end(&events, i);
                 let title = plain_text(&events[i + 1..end]);
@@ -673,7 +701,7 @@ fn render_markdown(block: &Block, ctx: &HtmlContext, out: &mut RenderedHtml, dia
                 }
                 let level_n = heading_number(*level);
                 if level_n <= 3 {
-                    out.toc.push(TocEntry { level: level_n, id: id.clone(), title: shown_text(&events[i + 1..end]) });
+                    out.toc.push(TocEntry { level: level_n, id: id.clone(), title: shown_text(&events[i + 1..end], lang.french) });
                 }
                 let mut attrs = attrs.clone();
                 if has_letters(&events[i + 1..end]) {
@@ -872,10 +900,11 @@ fn has_letters<T>(events: &[(Event, T)]) -> bool {
 
 /// A heading's text as the table of contents shows it: its code between left-to-right
 /// isolates (LRI … PDI), since the entry is plain text (see crate::bidi).
-fn shown_text<T>(events: &[(Event, T)]) -> String {
+fn shown_text<T>(events: &[(Event, T)], french: bool) -> String {
     let mut s = String::new();
     for (e, _) in events {
         match e {
+            Event::Text(t) if french => s.push_str(&crate::typography::french_spacing_after(t, !s.is_empty())),
             Event::Text(t) => s.push_str(t),
             Event::Code(t) => {
                 s.push(crate::bidi::LRI);
@@ -1152,6 +1181,30 @@ mod tests {
             assert!(r.html.contains(expected), "{expected}\nnot in\n{}", r.html);
         }
         assert_eq!(r.toc[0].title, "نطرح سؤالا بالأمر \u{2066}input()\u{2069}", "the contents isolate the heading's code");
+    }
+
+    #[test]
+    fn french_text_is_spaced_but_not_code_addresses_or_descriptions() {
+        let h = Highlighter::new();
+        let resolve = |d: &str| Ok(d.to_string());
+        let body = "## Prêt ?\n\nBravo ! Voici `a ?` et <https://x.org/?q=1> ![Quoi ?](i.png) « oui », **fini** !\n\n```python\nprint(\"Salam !\")\n```\n";
+        let blocks = split_blocks(body, 1, x()).unwrap();
+        let french = crate::bidi::TextLang { rtl: false, french: true };
+        let r = render_html_in(&blocks, Audience::Public, &ctx(&h, &resolve), french).unwrap();
+        for expected in [
+            ">Prêt\u{202F}?</h2>",
+            "Bravo\u{202F}! Voici <code dir=\"ltr\">a ?</code>",
+            ">https://x.org/?q=1</a>",
+            "alt=\"Quoi ?\"",
+            "«\u{202F}oui\u{202F}»",
+            "<strong>fini</strong>\u{202F}!",
+            "Salam !",
+        ] {
+            assert!(r.html.contains(expected), "{expected:?} not in {}", r.html);
+        }
+        assert_eq!(r.toc[0].title, "Prêt\u{202F}?");
+        let plain = render_html(&blocks, Audience::Public, &ctx(&h, &resolve)).unwrap();
+        assert!(!plain.html.contains('\u{202F}'), "only French text");
     }
 
     #[test]

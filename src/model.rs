@@ -225,7 +225,7 @@ pub fn build_partial(loaded: &Loaded, mut diags: Diagnostics) -> (Site, Diagnost
             for (what, l) in [("region", &c.region), ("city", &c.city), ("name", &c.name)] {
                 check_localized(&format!("centre {} {what}", i + 1), l, &centres_path, &mut diags);
             }
-            Centre { region: c.region.clone(), city: c.city.clone(), name: c.name.clone(), launch: c.launch }
+            Centre { region: shown(&c.region), city: shown(&c.city), name: shown(&c.name), launch: c.launch }
         })
         .collect();
 
@@ -248,9 +248,9 @@ pub fn build_partial(loaded: &Loaded, mut diags: Diagnostics) -> (Site, Diagnost
         content_dir: loaded.content_dir.clone(),
         default_language: p.default_language.clone(),
         languages,
-        title: p.title.clone(),
-        short_title: if p.short_title.is_empty() { p.title.clone() } else { p.short_title.clone() },
-        description: p.description.clone(),
+        title: shown(&p.title),
+        short_title: shown(if p.short_title.is_empty() { &p.title } else { &p.short_title }),
+        description: shown(&p.description),
         about: p.about.clone(),
         audience: p.audience.age,
         base_url: p.base_url.clone(),
@@ -265,6 +265,13 @@ pub fn build_partial(loaded: &Loaded, mut diags: Diagnostics) -> (Site, Diagnost
     };
     check_midnight(&site, p, &programme_path, &mut diags);
     (site, diags)
+}
+
+/// A text of programme.yaml or centres.yaml in each language as pages show it: code
+/// between backticks kept left to right, French spacing in French (see
+/// `typography::display_text`).
+fn shown(l: &Localized) -> Localized {
+    l.iter().map(|(lang, text)| (lang.clone(), crate::typography::display_text(text, lang))).collect()
 }
 
 /// How long a lesson may last, in minutes: a day of the programme is 6 hours; 10 leaves
@@ -321,7 +328,7 @@ fn day(d: &crate::yaml::DayEntry, keys: &DayKeys, diags: &mut Diagnostics) -> Da
             diags.push(keys.error(&format!("breaks.{j}.minutes"), format!("day {n}: a break of {} minutes; a break lasts {lo} to {hi} minutes", b.minutes)));
         }
     }
-    Day { number: n, date, start, end, breaks, title: d.title.clone(), theme: d.theme.clone(), lessons: Vec::new(), line: keys.line("") }
+    Day { number: n, date, start, end, breaks, title: shown(&d.title), theme: shown(&d.theme), lessons: Vec::new(), line: keys.line("") }
 }
 
 /// A day's timetable must end by midnight: past it, times would wrap round (09:00–08:59).

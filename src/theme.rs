@@ -30,9 +30,15 @@ impl Theme {
         for lang in languages {
             let path = dir.join("i18n").join(format!("{lang}.yaml"));
             match read_text(&path).and_then(|t| crate::yaml::parse::<UiStrings>(&t, &path, 1)) {
-                Ok(s) => {
+                Ok(mut s) => {
                     for p in check_strings(&s) {
                         diags.push(Diagnostic::error(&path, p));
+                    }
+                    // Labels are shown as written, with French spacing in French.
+                    if crate::typography::is_french(lang) {
+                        for label in s.labels.values_mut() {
+                            *label = crate::typography::french_spacing(label);
+                        }
                     }
                     strings.insert(lang.clone(), s);
                 }

@@ -264,8 +264,8 @@ fn pdf_prints_neither_a_pasted_script_nor_the_fallback_text_of_a_video() {
     }
 }
 
+/// Inline code is a left-to-right isolate in any paragraph (LRI … PDI, see src/bidi.rs).
 #[test]
-#[ignore = "dars bug: inline code in Arabic text is laid out right to left in the PDF (`#test` prints as `test#`, `https://` as `//:https`); the website sets dir=ltr on it"]
 fn arabic_pdf_keeps_inline_code_left_to_right() {
     let text = pdf_text("ar/day-1/handout/day-1-learner-ar.pdf");
     assert!(text.contains("#test"), "`#test` in an Arabic sentence");

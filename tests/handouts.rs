@@ -2,6 +2,9 @@
 //! inside the PDFs (read back with poppler's pdftotext), embedded fonts, the offline pack.
 
 mod common;
+#[path = "common/reading.rs"]
+#[allow(dead_code)]
+mod reading;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -232,4 +235,168 @@ fn images_in_content_reach_the_page_and_the_pdf() {
     assert!(page.contains("src=\"../../../media/day-2/robot.png\" alt=\"Un robot\""), "{page}");
     let images = run("pdfimages", &["-list", out.join("fr/day-2/handout/day-2-learner-fr.pdf").to_str().unwrap()]);
     assert!(images.lines().count() > 2, "the PDF embeds the image:\n{images}");
+}
+
+// ---------------------------------------------------------------------------------------
+// What a reader sees on paper: the order of code and mixed text, French spacing
+// ---------------------------------------------------------------------------------------
+
+/// A word of a PDF's text layer (pdftotext -bbox-layout) and its box.
+#[derive(Debug, Clone)]
+struct Word {
+    text: String,
+    x_min: f64,
+    x_max: f64,
+    y_min: f64,
+    y_max: f64,
+}
+
+/// The value of attribute `name` in an XML start tag.
+fn attr(tag: &str, name: &str) -> f64 {
+    let tag = format!(" {tag}");
+    let at = tag.find(&format!(" {name}=\"")).unwrap_or_else(|| panic!("no {name} in {tag}")) + name.len() + 3;
+    tag[at..at + tag[at..].find('"').unwrap()].parse().unwrap()
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&#39;", "'").replace("&amp;", "&")
+}
+
+/// Per page, the lines of a PDF, each as its words from left to right.
+fn pdf_lines(pdf: &Path) -> Vec<(usize, Vec<Word>)> {
+    let xml = run("pdftotext", &["-bbox-layout", pdf.to_str().unwrap(), "-"]);
+    let mut lines = Vec::new();
+    for (page, page_xml) in xml.split("<page ").skip(1).enumerate() {
+        for line in page_xml.split("<line").skip(1) {
+            let mut words = Vec::new();
+            for w in line.split("<word ").skip(1) {
+                let end = w.find('>').unwrap();
+                let tag = &w[..end];
+                let text = unescape(&w[end + 1..w.find("</word>").unwrap()]);
+                words.push(Word { text, x_min: attr(tag, "xMin"), x_max: attr(tag, "xMax"), y_min: attr(tag, "yMin"), y_max: attr(tag, "yMax") });
+            }
+            words.sort_by(|a, b| a.x_min.total_cmp(&b.x_min));
+            lines.push((page + 1, words));
+        }
+    }
+    lines
+}
+
+/// A line's characters from left to right (pdftotext gives those of a word in the order
+/// they stand), bidi controls left out: they are invisible.
+fn seen(words: &[Word]) -> String {
+    let text: Vec<String> = words.iter().map(|w| w.text.chars().filter(|c| !matches!(c, '\u{2066}'..='\u{2069}' | '\u{200B}')).collect()).collect();
+    text.join(" ")
+}
+
+/// Whether some line of `pdf` shows `tokens` in the order a reader must see them (see
+/// `reading::visual_spelling`); the line that does, or what the lines holding the tokens
+/// show instead.
+fn shows_in_reading_order(pdf: &Path, tokens: &[reading::Token]) -> Result<String, String> {
+    let want = reading::visual_spelling(tokens);
+    let mut near = Vec::new();
+    for (page, words) in pdf_lines(pdf) {
+        let line = seen(&words);
+        let mut at = 0;
+        let found = want.iter().all(|w| match line[at..].find(w.as_str()) {
+            Some(i) => {
+                at += i + w.len();
+                true
+            }
+            None => false,
+        });
+        if found {
+            return Ok(format!("page {page}: {line}"));
+        }
+        if want.iter().all(|w| line.contains(w.as_str())) {
+            near.push(format!("page {page}: {line}"));
+        }
+    }
+    Err(format!("a reader should see, left to right: {}\n    lines holding these tokens show: {near:?}", want.join(" ")))
+}
+
+#[test]
+fn arabic_handouts_show_code_and_mixed_text_in_reading_order() {
+    let out = shipped();
+    let day3 = out.join("ar/day-3/handout/day-3-learner-ar.pdf");
+    let day4 = out.join("ar/day-4/handout/day-4-learner-ar.pdf");
+    // Levels (see reading::Token): 0 code or Latin text laid out left to right, 1 Arabic
+    // text; 2 code inside Arabic text, 3 an Arabic string inside that code.
+    let samples: [(&Path, &str, Vec<reading::Token>); 6] = [
+        (
+            &day3,
+            "a code block: each Arabic string is its own right-to-left run, its `!` and `:` inside it",
+            vec![("print(\"", 0), ("أحسنت", 1), ("!", 1), ("وجدت", 1), ("العدد.", 1), ("عدد", 1), ("المحاولات", 1), (":", 1), ("\",", 0), ("tries)", 0)],
+        ),
+        (
+            &day3,
+            "inline code in an Arabic exercise: left to right, its two strings in order and 5 * 2 as typed",
+            vec![("print(\"", 2), ("ثمن", 3), ("خمس", 3), ("برتقالات", 3), ("هو", 3), ("\",", 2), ("5", 2), ("*", 2), ("2,", 2), ("\"", 2), ("دراهم.", 3), ("\"", 2)],
+        ),
+        (&day3, "`print()` in an Arabic objective, not `()print`", vec![("نصا", 1), ("بالأمر", 1), ("print()", 2)]),
+        (&day3, "`input()` in an Arabic sentence", vec![("سؤالا", 1), ("بالأمر", 1), ("input()", 2)]),
+        (
+            &day3,
+            "Python's message, a paragraph in Latin letters: left to right, its `?` at its end",
+            vec![("NameError:", 0), ("name", 0), ("'Print'", 0), ("mean:", 0), ("'print'?", 0)],
+        ),
+        (&day4, "a list in code in Arabic prose: [180, 9], not [9 ,180]", vec![("تصبح", 1), ("[180,", 2), ("9]", 2)]),
+    ];
+    let mut failures = Vec::new();
+    for (pdf, what, tokens) in &samples {
+        if let Err(e) = shows_in_reading_order(pdf, tokens) {
+            failures.push(format!("{}: {what}:\n    {e}", pdf.strip_prefix(&out).unwrap().display()));
+        }
+    }
+    assert!(failures.is_empty(), "not in reading order on paper:\n  {}", failures.join("\n  "));
+}
+
+/// The space between the word `before` and the `mark` after it on a line of `pdf`, as a
+/// share of the line's height; None when they are not found side by side.
+fn gap_before(pdf: &Path, before: &str, mark: &str) -> Vec<f64> {
+    let mut gaps = Vec::new();
+    for (_, words) in pdf_lines(pdf) {
+        for pair in words.windows(2) {
+            if pair[0].text.ends_with(before) && pair[1].text.starts_with(mark) {
+                gaps.push((pair[1].x_min - pair[0].x_max) / (pair[0].y_max - pair[0].y_min));
+            }
+        }
+    }
+    gaps
+}
+
+#[test]
+fn french_text_has_its_no_break_spaces_on_pages_and_paper_and_code_keeps_its_own() {
+    let out = shipped();
+    let lesson = fs::read_to_string(out.join("fr/day-1/what-is-a-computer/index.html")).unwrap();
+    for expected in [
+        "<h1>Qu&#39;est-ce qu&#39;un ordinateur\u{202F}?</h1>",
+        "<title>Qu&#39;est-ce qu&#39;un ordinateur\u{202F}?",
+        "un petit ordinateur\u{202F}! Mais que se passe-t-il à l'intérieur\u{202F}?",
+        "des informations\u{A0}: c'est l'<strong>entrée</strong>\u{202F};",
+        "Administration\u{202F}; ministère",
+    ] {
+        assert!(lesson.contains(expected), "fr/day-1/what-is-a-computer: {expected:?} not found");
+    }
+    let home = fs::read_to_string(out.join("fr/index.html")).unwrap();
+    assert!(home.contains("Durée totale\u{A0}:") && home.contains("Public\u{A0}:"), "interface labels of French pages are spaced too");
+    for (page, html) in [("fr/day-1/what-is-a-computer", &lesson), ("fr/index.html", &home)] {
+        let text = html.split("<pre").next().unwrap();
+        for bad in [" ?", " !", " ;", " :<", "« ", " »"] {
+            assert!(!text.contains(bad), "{page}: {bad:?} with an ordinary space");
+        }
+    }
+    // Code is left as typed: the space before the `!` of a string is an ordinary one.
+    let code = fs::read_to_string(out.join("fr/day-3/hello-python/index.html")).unwrap();
+    assert!(code.contains("Bonjour, Dar Chabab !"), "the code block keeps its space");
+    assert!(!code.contains("Chabab\u{202F}!"));
+
+    // On paper: the gap before `?` is a narrow no-break space (about 0.17 em, against
+    // 0.26 em for a space), while code keeps a whole character's width.
+    let pdf = out.join("fr/day-1/handout/day-1-learner-fr.pdf");
+    let gaps = gap_before(&pdf, "ordinateur", "?");
+    assert!(!gaps.is_empty() && gaps.iter().all(|g| *g < 0.155), "{}: gaps before ? after «ordinateur» (line heights): {gaps:?}", pdf.display());
+    let pdf = out.join("fr/day-3/handout/day-3-learner-fr.pdf");
+    let gaps = gap_before(&pdf, "Chabab", "!\")");
+    assert!(!gaps.is_empty() && gaps.iter().all(|g| *g > 0.3), "{}: the code's space before !\") (line heights): {gaps:?}", pdf.display());
 }

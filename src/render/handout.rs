@@ -13,7 +13,7 @@ use crate::i18n::{format_count, format_date, format_duration};
 use crate::markdown::{Audience, Block, BlockKind, split_blocks};
 use crate::model::{Day, Site, Slot, text};
 use crate::render::pdf::{Document, SourceFile, Typesetter, font_files};
-use crate::render::typst_markup::{TypstContext, blocks_to_typst_with_lines};
+use crate::render::typst_markup::{TypstContext, blocks_to_typst_in};
 use crate::render::website::{base_context, day_context, extend_context, lesson_body_html, object, render_template, timetable_context};
 use crate::render::{OutputFile, Page, RenderContext, Renderer, Version, handout_pdf_path, links, pack_path, root_prefix};
 
@@ -258,7 +258,7 @@ fn handout_html(cx: &RenderContext, day: &Day, lang: &str, version: Version) -> 
             }
         };
         let notes = match (&t.trainer_notes, version) {
-            (Some(n), Version::Trainer) => notes_html(cx, n, &t.path, &t.rel, &root).map_err(|d| diags.extend(d)).ok(),
+            (Some(n), Version::Trainer) => notes_html(cx, n, &t.path, &t.rel, &root, lang).map_err(|d| diags.extend(d)).ok(),
             _ => None,
         };
         let mut entry = lesson_entry(cx, day, i, lang);
@@ -269,7 +269,8 @@ fn handout_html(cx: &RenderContext, day: &Day, lang: &str, version: Version) -> 
     if diags.has_errors() {
         return Err(diags);
     }
-    let title = format!("{} {} · {} · {}", cx.theme.label(lang, "day"), day.number, text(&day.title, lang, &site.default_language), version_label(cx, lang, version));
+    let sep = cx.theme.label(lang, "separator");
+    let title = format!("{} {}{sep}{}{sep}{}", cx.theme.label(lang, "day"), day.number, text(&day.title, lang, &site.default_language), version_label(cx, lang, version));
     let mut c = base_context(cx, page, lang, &path, &title, text(&day.theme, lang, &site.default_language));
     c.insert("version", version.name());
     c.insert("version_label", &version_label(cx, lang, version));
@@ -287,7 +288,7 @@ fn handout_html(cx: &RenderContext, day: &Day, lang: &str, version: Version) -> 
 }
 
 /// Trainer notes are Markdown too (without `:::` blocks).
-fn notes_html(cx: &RenderContext, notes: &str, file: &Path, rel: &str, root: &str) -> Result<String, Diagnostics> {
+fn notes_html(cx: &RenderContext, notes: &str, file: &Path, rel: &str, root: &str, lang: &str) -> Result<String, Diagnostics> {
     let blocks = [Block { kind: BlockKind::Text, text: notes, line: 1 }];
     let resolve = |dest: &str| links::resolve(cx.site, rel, root, dest);
     let check_image = |dest: &str| links::check_image(cx.site, rel, dest);
@@ -299,7 +300,7 @@ fn notes_html(cx: &RenderContext, notes: &str, file: &Path, rel: &str, root: &st
         max_depth: cx.site.limits.nesting_depth,
         labels: crate::markdown::BlockLabels { exercise: "", solution: "", trainer: "" },
     };
-    Ok(crate::markdown::render_html(&blocks, Audience::Trainer, &ctx)?.html)
+    Ok(crate::markdown::render_html_in(&blocks, Audience::Trainer, &ctx, crate::render::website::text_lang(cx, lang))?.html)
 }
 
 fn handout_document(cx: &RenderContext, template: &HandoutTemplate, day: &Day, lang: &str, version: Version) -> Result<Document, Diagnostics> {
@@ -311,7 +312,7 @@ fn handout_document(cx: &RenderContext, template: &HandoutTemplate, day: &Day, l
     for (n, &i) in day.lessons.iter().enumerate() {
         let lesson = &site.lessons[i];
         let t = &lesson.translations[lang];
-        let (body, notes) = lesson_markup(site, t, version);
+        let (body, notes) = lesson_markup(site, t, lang, version);
         let source = format!("/lessons/{n}.typ");
         let notes_source = format!("/lessons/{n}-notes.typ");
         match body {
@@ -351,7 +352,7 @@ fn handout_document(cx: &RenderContext, template: &HandoutTemplate, day: &Day, l
     let mut data = json!({
         "lang": lang, "dir": language.dir(), "version": version.name(),
         "version_label": version_label(cx, lang, version),
-        "title": format!("{} {} · {} · {}", cx.theme.label(lang, "day"), day.number, day_title, version_label(cx, lang, version)),
+        "title": format!("{} {}{sep}{}{sep}{}", cx.theme.label(lang, "day"), day.number, day_title, version_label(cx, lang, version), sep = cx.theme.label(lang, "separator")),
         "programme": text(&site.title, lang, &site.default_language),
         "labels": strings.labels,
         "day": {
@@ -379,13 +380,14 @@ fn handout_document(cx: &RenderContext, template: &HandoutTemplate, day: &Day, l
 /// authoring errors that stop it.
 type Markup = Result<String, Diagnostics>;
 
-fn lesson_markup(site: &Site, t: &crate::model::LessonText, version: Version) -> (Markup, Option<Markup>) {
+fn lesson_markup(site: &Site, t: &crate::model::LessonText, lang: &str, version: Version) -> (Markup, Option<Markup>) {
     let image = |dest: &str| links::resolve_asset(site, &t.rel, dest).map(|rel| format!("/media/{rel}"));
     let tcx = TypstContext { file: &t.path, image: &image };
-    let body = split_blocks(&t.body, t.body_line, &t.path).and_then(|b| blocks_to_typst_with_lines(&b, version.audience(), &tcx));
+    let text_lang = crate::bidi::TextLang::new(lang, site.language(lang).is_some_and(|l| l.rtl));
+    let body = split_blocks(&t.body, t.body_line, &t.path).and_then(|b| blocks_to_typst_in(&b, version.audience(), &tcx, text_lang));
     let notes = t.trainer_notes.as_deref().filter(|_| version == Version::Trainer).map(|notes| {
         let blocks = [Block { kind: BlockKind::Text, text: notes, line: 1 }];
-        blocks_to_typst_with_lines(&blocks, Audience::Trainer, &tcx)
+        blocks_to_typst_in(&blocks, Audience::Trainer, &tcx, text_lang)
     });
     (body, notes)
 }
@@ -397,10 +399,10 @@ pub fn check_pdf_markup(site: &Site) -> Diagnostics {
     let found: Vec<Diagnostics> = site
         .lessons
         .par_iter()
-        .flat_map_iter(|lesson| lesson.translations.values())
-        .map(|t| {
+        .flat_map_iter(|lesson| lesson.translations.iter())
+        .map(|(lang, t)| {
             // The trainer version holds every block that has text, and the notes.
-            let (body, notes) = lesson_markup(site, t, Version::Trainer);
+            let (body, notes) = lesson_markup(site, t, lang, Version::Trainer);
             let mut d = body.err().unwrap_or_default();
             d.extend(notes.and_then(Result::err).unwrap_or_default());
             d

@@ -12,6 +12,7 @@ use std::path::Path;
 
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Parser, Tag, TagEnd};
 
+use crate::bidi::{Dir, FSI, LRI, PDI, TextLang};
 use crate::error::{Diagnostic, Diagnostics};
 use crate::markdown::{Audience, Block, BlockKind, markdown_options};
 
@@ -55,14 +56,21 @@ pub struct TypstContext<'a> {
 /// The blocks `audience` sees, as Typst markup. Blocks become calls to functions the
 /// handout template defines: `exercise`, `solution`, `trainer`, `write-lines`.
 pub fn blocks_to_typst(blocks: &[Block], audience: Audience, cx: &TypstContext) -> Result<String, Diagnostics> {
-    convert_blocks(blocks, audience, cx, false)
+    convert_blocks(blocks, audience, cx, false, TextLang::default())
 }
 
 /// As [`blocks_to_typst`], with a comment `/*dars:line N*/` wherever the Markdown line
 /// changes, so that an error typst finds in the lesson is reported at the author's line
 /// ([`line_at`]). Comments change nothing in the document.
 pub fn blocks_to_typst_with_lines(blocks: &[Block], audience: Audience, cx: &TypstContext) -> Result<String, Diagnostics> {
-    convert_blocks(blocks, audience, cx, true)
+    convert_blocks(blocks, audience, cx, true, TextLang::default())
+}
+
+/// As [`blocks_to_typst_with_lines`], for a handout in `lang`: blocks of text in the other
+/// direction are set in theirs, French text gets French spacing (see crate::bidi and
+/// crate::typography).
+pub fn blocks_to_typst_in(blocks: &[Block], audience: Audience, cx: &TypstContext, lang: TextLang) -> Result<String, Diagnostics> {
+    convert_blocks(blocks, audience, cx, true, lang)
 }
 
 const LINE_MARK: &str = "/*dars:line ";
@@ -75,13 +83,13 @@ pub fn line_at(markup: &str, offset: usize) -> Option<usize> {
     before[at..].split("*/").next()?.parse().ok()
 }
 
-fn convert_blocks(blocks: &[Block], audience: Audience, cx: &TypstContext, mark_lines: bool) -> Result<String, Diagnostics> {
+fn convert_blocks(blocks: &[Block], audience: Audience, cx: &TypstContext, mark_lines: bool, lang: TextLang) -> Result<String, Diagnostics> {
     let mut out = String::new();
     let mut diags = Diagnostics::new();
     for block in blocks.iter().filter(|b| audience.shows(b.kind)) {
         // Exercise, solution and trainer boxes are a level of their own.
         let base = if block.kind == BlockKind::Text { 0 } else { 2 };
-        let body = markdown_to_typst(block.text, block.line, base, cx, mark_lines, &mut diags);
+        let body = markdown_to_typst(block.text, block.line, base, cx, mark_lines, lang, &mut diags);
         match block.kind {
             BlockKind::Text => out.push_str(&body),
             BlockKind::Exercise => out.push_str(&format!("#exercise[{body}]{END}\n\n")),
@@ -151,13 +159,104 @@ struct Converter<'a, 'c> {
     nesting: usize,
     /// Whether nesting past the limit was reported (once per block is enough).
     too_deep: bool,
+    lang: TextLang,
+    /// For each open block of text (paragraph, heading, item, cell): whether it was set in
+    /// the other direction (`#text(dir: …)[`), to be closed with it.
+    dirs: Vec<bool>,
+    /// Whether the last thing written was a word or the end of an element holding words,
+    /// which French spacing takes as the word before a following `!` (see typography).
+    after_word: bool,
+    /// Links whose text is their address (`<https://…>`), which French spacing leaves alone.
+    in_autolink: usize,
+    /// The direction the block of text starting now must be set in, if not the page's.
+    pending_dir: Option<Dir>,
+    /// Lists (open, innermost last) whose items are tasks: they show a box, not a bullet.
+    task_lists: Vec<bool>,
 }
 
-fn markdown_to_typst(text: &str, first_line: usize, base: usize, cx: &TypstContext, mark_lines: bool, diags: &mut Diagnostics) -> String {
+/// For each event that starts a block of text (paragraph, heading, list item, table cell)
+/// whose first letter outside code is of the other direction than the page's, that
+/// direction: the PDF's `dir="auto"` (see crate::bidi).
+fn block_directions(events: &[(Event, std::ops::Range<usize>)], page: Dir) -> std::collections::HashMap<usize, Dir> {
+    let mut found = std::collections::HashMap::new();
+    // Open blocks: their first event, and whether their first letter was seen.
+    let mut open: Vec<(usize, bool)> = Vec::new();
+    let mut in_code = 0usize;
+    for (i, (event, _)) in events.iter().enumerate() {
+        match event {
+            Event::Start(Tag::Paragraph | Tag::Heading { .. } | Tag::Item | Tag::TableCell | Tag::BlockQuote(_)) => open.push((i, false)),
+            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell | TagEnd::BlockQuote(_)) => {
+                open.pop();
+            }
+            Event::Start(Tag::CodeBlock(_)) => in_code += 1,
+            Event::End(TagEnd::CodeBlock) => in_code = in_code.saturating_sub(1),
+            Event::Text(t) if in_code == 0 => {
+                let Some(first) = crate::bidi::first_strong(t) else { continue };
+                // The letter is the first of every open block that has none yet.
+                for (start, seen) in open.iter_mut().filter(|(_, seen)| !*seen) {
+                    *seen = true;
+                    if first != page {
+                        found.insert(*start, first);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// Whether every item of the list starting at event `start` is a task (`- [ ] …`).
+fn is_task_list(events: &[(Event, std::ops::Range<usize>)], start: usize) -> bool {
+    let (mut depth, mut items, mut tasks) = (0usize, 0usize, 0usize);
+    for (event, _) in &events[start..] {
+        match event {
+            Event::Start(Tag::List(_)) => depth += 1,
+            Event::End(TagEnd::List(_)) => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            Event::Start(Tag::Item) if depth == 1 => items += 1,
+            Event::TaskListMarker(_) if depth == 1 => tasks += 1,
+            _ => {}
+        }
+    }
+    items > 0 && tasks == items
+}
+
+#[allow(clippy::too_many_arguments)]
+fn markdown_to_typst(text: &str, first_line: usize, base: usize, cx: &TypstContext, mark_lines: bool, lang: TextLang, diags: &mut Diagnostics) -> String {
     let line_starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-    let mut c = Converter { out: String::new(), cx, code: None, image: None, html_block: None, inline_depth: 0, costs: Vec::new(), nesting: base, too_deep: false };
+    let mut c = Converter {
+        out: String::new(),
+        cx,
+        code: None,
+        image: None,
+        html_block: None,
+        inline_depth: 0,
+        costs: Vec::new(),
+        nesting: base,
+        too_deep: false,
+        lang,
+        dirs: Vec::new(),
+        after_word: false,
+        in_autolink: 0,
+        pending_dir: None,
+        task_lists: Vec::new(),
+    };
     let mut marked = 0;
-    for (event, range) in Parser::new_ext(text, markdown_options()).into_offset_iter() {
+    let events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(text, markdown_options()).into_offset_iter().collect();
+    // The direction each block of text must be set in, found before it is written.
+    let block_dirs = block_directions(&events, lang.dir());
+    let task_lists: std::collections::HashSet<usize> =
+        events.iter().enumerate().filter(|(i, (e, _))| matches!(e, Event::Start(Tag::List(None))) && is_task_list(&events, *i)).map(|(i, _)| i).collect();
+    for (i, (event, range)) in events.into_iter().enumerate() {
+        c.pending_dir = block_dirs.get(&i).copied();
+        if matches!(event, Event::Start(Tag::List(_))) {
+            c.task_lists.push(task_lists.contains(&i));
+        }
         let line = first_line + line_starts.partition_point(|&s| s <= range.start) - 1;
         // Between two events, never inside a string literal (code and images are buffered).
         if mark_lines && line != marked && c.code.is_none() && c.image.is_none() && c.html_block.is_none() {
@@ -181,11 +280,27 @@ impl Converter<'_, '_> {
             self.image_event(event);
             return Ok(());
         }
+        let after_word = std::mem::replace(&mut self.after_word, false);
         match event {
             Event::Start(tag) => self.start(tag)?,
-            Event::End(tag) => self.end(tag),
-            Event::Text(t) => self.out.push_str(&escape_markup(&t)),
-            Event::Code(t) => self.expr(&format!("raw({})", string_literal(&t))),
+            Event::End(tag) => {
+                self.after_word = matches!(tag, TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link);
+                self.end(tag)
+            }
+            Event::Text(t) => {
+                let text = if self.lang.french && self.in_autolink == 0 { crate::typography::french_spacing_after(&t, after_word) } else { t.to_string() };
+                self.out.push_str(&escape_markup(&text));
+                self.after_word = true;
+            }
+            // Inline code is an isolated left-to-right run in any paragraph (LRI … PDI), and
+            // its Arabic strings are isolated in it (see crate::bidi).
+            Event::Code(t) => {
+                let code = crate::bidi::with_isolate_marks(&t, &crate::bidi::inline_code_isolates(&t), FSI);
+                self.out.push(LRI);
+                self.expr(&format!("raw({})", string_literal(&code)));
+                self.out.push(PDI);
+                self.after_word = true;
+            }
             Event::InlineMath(t) | Event::DisplayMath(t) => self.out.push_str(&escape_markup(&t)),
             Event::Html(t) if self.html_block.is_some() => self.html_block.get_or_insert_default().push_str(&t),
             Event::Html(t) | Event::InlineHtml(t) => self.html(&t),
@@ -220,6 +335,12 @@ impl Converter<'_, '_> {
         self.out.push_str(END);
     }
 
+    /// Closes what a block of text in the other direction opened: `align(…)[text(dir: …)[`.
+    fn close_dir(&mut self) {
+        self.close();
+        self.close();
+    }
+
     /// Ends a call whose arguments are content blocks (`#list([a], [b], )`).
     fn close_args(&mut self) {
         self.out.push(')');
@@ -237,8 +358,11 @@ impl Converter<'_, '_> {
             }
             Event::End(TagEnd::CodeBlock) => {
                 let (lang, code) = self.code.take().unwrap_or_default();
+                let code = code.trim_end_matches('\n');
+                // Each Arabic string and comment an isolated run (FSI … PDI): see crate::bidi.
+                let code = crate::bidi::with_isolate_marks(code, &crate::highlight::code_isolates(code, &lang), FSI);
                 let lang = highlighted(&lang).map_or("none".to_string(), string_literal);
-                self.expr(&format!("raw(block: true, lang: {lang}, {})", string_literal(code.trim_end_matches('\n'))));
+                self.expr(&format!("raw(block: true, lang: {lang}, {})", string_literal(&code)));
                 self.out.push_str("\n\n");
             }
             _ => {}
@@ -284,13 +408,36 @@ impl Converter<'_, '_> {
         if is_inline_element(&tag) {
             self.inline_depth += 1;
         }
+        // A block of text in the other direction than the page's is set in its own.
+        let dir = if matches!(tag, Tag::Paragraph | Tag::Heading { .. } | Tag::Item | Tag::TableCell | Tag::BlockQuote(_)) {
+            let dir = self.pending_dir.take();
+            self.dirs.push(dir.is_some());
+            dir
+        } else {
+            None
+        };
         // Code blocks and images are leaves: `code_event` and `image_event` take their end.
-        let nested = if matches!(tag, Tag::CodeBlock(_) | Tag::Image { .. }) { Ok(()) } else { self.nest(nesting_cost(&tag)) };
+        let nested = if matches!(tag, Tag::CodeBlock(_) | Tag::Image { .. }) { Ok(()) } else { self.nest(nesting_cost(&tag) + usize::from(dir.is_some())) };
+        // Aligned too: a paragraph set in `text(dir: …)` may keep the page's alignment.
+        let set_dir = |c: &mut Self| {
+            if let Some(d) = dir {
+                c.open(&format!("align({})", if d == Dir::Ltr { "left" } else { "right" }));
+                c.open(&format!("text(dir: {})", d.as_str()));
+            }
+        };
         match tag {
             Tag::HtmlBlock => self.html_block = Some(String::new()),
-            Tag::Paragraph | Tag::TableRow => {}
-            Tag::Heading { level, .. } => self.open(&format!("heading(level: {})", heading_level(level))),
-            Tag::BlockQuote(_) => self.open("quote(block: true)"),
+            Tag::TableRow => {}
+            Tag::Paragraph => set_dir(self),
+            Tag::Heading { level, .. } => {
+                set_dir(self);
+                self.open(&format!("heading(level: {})", heading_level(level)))
+            }
+            // A quote's block is as wide as its lines: set where its direction puts it.
+            Tag::BlockQuote(_) => {
+                set_dir(self);
+                self.open("quote(block: true)")
+            }
             Tag::CodeBlock(kind) => {
                 let lang = match kind {
                     CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or("").to_string(),
@@ -300,8 +447,13 @@ impl Converter<'_, '_> {
             }
             // Items and cells are content arguments: `[…], `.
             Tag::List(Some(start)) => self.out.push_str(&format!("#enum(start: {start}, ")),
+            // A list of tasks shows each item's box (☐, ☑) and no bullet beside it.
+            Tag::List(None) if self.task_lists.last() == Some(&true) => self.out.push_str("#list(marker: none, "),
             Tag::List(None) => self.out.push_str("#list("),
-            Tag::Item | Tag::TableCell => self.out.push('['),
+            Tag::Item | Tag::TableCell => {
+                self.out.push('[');
+                set_dir(self);
+            }
             Tag::FootnoteDefinition(name) => {
                 self.open("text(size: 0.85em)");
                 self.expr(&format!("super[{}]", escape_markup(&name)));
@@ -312,7 +464,12 @@ impl Converter<'_, '_> {
             Tag::Emphasis => self.open("emph"),
             Tag::Strong => self.open("strong"),
             Tag::Strikethrough => self.open("strike"),
-            Tag::Link { dest_url, .. } => self.link(&dest_url),
+            Tag::Link { dest_url, link_type, .. } => {
+                if matches!(link_type, pulldown_cmark::LinkType::Autolink | pulldown_cmark::LinkType::Email) {
+                    self.in_autolink += 1;
+                }
+                self.link(&dest_url)
+            }
             Tag::Image { dest_url, .. } => {
                 // Closed with the alt text when the image ends; see `image_event`.
                 let path = (self.cx.image)(&dest_url);
@@ -353,9 +510,29 @@ impl Converter<'_, '_> {
             self.inline_depth = self.inline_depth.saturating_sub(1);
         }
         self.nesting -= self.costs.pop().unwrap_or(0);
+        let dir = matches!(tag, TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell | TagEnd::BlockQuote(_)) && self.dirs.pop().unwrap_or(false);
         match tag {
-            TagEnd::Paragraph => self.out.push_str("\n\n"),
-            TagEnd::Heading(_) | TagEnd::BlockQuote(_) | TagEnd::FootnoteDefinition => {
+            TagEnd::Paragraph => {
+                if dir {
+                    self.close_dir();
+                }
+                self.out.push_str("\n\n")
+            }
+            TagEnd::Heading(_) => {
+                self.close();
+                if dir {
+                    self.close_dir();
+                }
+                self.out.push_str("\n\n");
+            }
+            TagEnd::BlockQuote(_) => {
+                self.close();
+                if dir {
+                    self.close_dir();
+                }
+                self.out.push_str("\n\n");
+            }
+            TagEnd::FootnoteDefinition => {
                 self.close();
                 self.out.push_str("\n\n");
             }
@@ -364,10 +541,23 @@ impl Converter<'_, '_> {
                 self.html(&html);
             }
             TagEnd::CodeBlock | TagEnd::TableRow | TagEnd::Image => {}
-            TagEnd::List(_) | TagEnd::Table => self.close_args(),
-            TagEnd::Item | TagEnd::TableCell => self.out.push_str("], "),
+            TagEnd::List(_) => {
+                self.task_lists.pop();
+                self.close_args()
+            }
+            TagEnd::Table => self.close_args(),
+            TagEnd::Item | TagEnd::TableCell => {
+                if dir {
+                    self.close_dir();
+                }
+                self.out.push_str("], ")
+            }
             TagEnd::TableHead => self.out.push_str("), "),
-            TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link => self.close(),
+            TagEnd::Link => {
+                self.in_autolink = self.in_autolink.saturating_sub(1);
+                self.close()
+            }
+            TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough => self.close(),
             TagEnd::MetadataBlock(_) | TagEnd::DefinitionList | TagEnd::DefinitionListTitle | TagEnd::DefinitionListDefinition | TagEnd::Superscript | TagEnd::Subscript => {
                 self.close()
             }
@@ -585,5 +775,39 @@ mod tests {
             assert!(convert(&format!("```{lang}\nx\n```\n")).contains(&format!("lang: \"{lang}\"")), "{lang}");
         }
         assert!(convert("```\nx\n```\n").contains("lang: none"));
+    }
+
+    /// See crate::bidi and crate::typography: what an Arabic or French handout gets.
+    #[test]
+    fn isolates_block_directions_task_boxes_and_french_spacing() {
+        let image = |d: &str| Ok(format!("/media/{d}"));
+        let cx = TypstContext { file: Path::new("x.md"), image: &image };
+        let typst = |md: &str, lang: TextLang| {
+            let blocks = crate::markdown::split_blocks(md, 1, Path::new("x.md")).unwrap();
+            let markup = blocks_to_typst_in(&blocks, Audience::Learner, &cx, lang).unwrap();
+            assert!(typst::syntax::parse(&markup).errors_and_warnings().0.is_empty(), "{markup}");
+            markup
+        };
+        let ar = typst(
+            "الأمر `print(\"سلام\")` هنا.\n\nNameError: name 'Print'?\n\n```python\nprint(\"سلام\")  # تعليق\n```\n\n- [ ] مهمة\n- [x] أخرى\n",
+            TextLang { rtl: true, french: false },
+        );
+        for expected in [
+            // Inline code: a left-to-right isolate, its Arabic string isolated in it.
+            "\u{2066}#raw(\"print(\\\"\u{2068}سلام\u{2069}\\\")\");\u{2069}",
+            // A Latin paragraph on an Arabic page: left to right, on the left.
+            "#align(left)[#text(dir: ltr)[NameError",
+            // A code block: each Arabic string and comment isolated, quotes and # outside.
+            "#raw(block: true, lang: \"python\", \"print(\\\"\u{2068}سلام\u{2069}\\\")  #\u{2068} تعليق\u{2069}\")",
+            // Tasks show their box, no bullet.
+            "#list(marker: none, [☐ مهمة]",
+        ] {
+            assert!(ar.contains(expected), "{expected:?} not in {ar}");
+        }
+        let fr = typst("Bravo ! Voici `a ?` et <https://x.org/?q=1>.\n\nMerci **beaucoup** !\n", TextLang { rtl: false, french: true });
+        for expected in ["Bravo\u{202F}!", "#raw(\"a ?\");", "x\\.org\\/?q\\=1", "#strong[beaucoup];\u{202F}!"] {
+            assert!(fr.contains(expected), "{expected:?} not in {fr}");
+        }
+        assert!(!fr.contains("#align"), "French text on a French page keeps the page's direction");
     }
 }

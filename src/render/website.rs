@@ -8,7 +8,7 @@ use tera::Context;
 use crate::error::{Diagnostic, Diagnostics};
 use crate::highlight::Highlight;
 use crate::i18n::{format_count, format_date, format_duration};
-use crate::markdown::{Audience, BlockLabels, HtmlContext, assemble, render_blocks, split_blocks};
+use crate::markdown::{Audience, BlockLabels, HtmlContext, assemble, render_blocks_in, split_blocks};
 use crate::model::{Day, Site, Slot, text};
 use crate::render::{OutputFile, Page, RenderContext, Renderer, Version, handout_pdf_path, links, root_prefix, site_pages};
 
@@ -167,7 +167,7 @@ fn home_context(cx: &RenderContext, lang: &str, root: &str) -> Value {
     let strings = &cx.theme.strings[lang];
     let days: Vec<Value> = site.days.iter().map(|d| day_context(cx, d, lang, root)).collect();
     let mut context = json!({
-        "about": simple_markdown_html(text(&site.about, lang, &site.default_language)),
+        "about": simple_markdown_html(text(&site.about, lang, &site.default_language), crate::typography::is_french(lang)),
         "total_duration": format_duration(site.total_minutes(), lang, strings),
         "lessons_count": format_count("lessons", site.lessons.len() as u64, lang, strings),
         "days_count": format_count("days", site.days.len() as u64, lang, strings),
@@ -282,7 +282,12 @@ pub fn lesson_blocks(cx: &RenderContext, index: usize, lang: &str, root: &str, h
     let resolve = |dest: &str| links::resolve(cx.site, &t.rel, root, dest);
     let check_image = |dest: &str| links::check_image(cx.site, &t.rel, dest);
     let ctx = HtmlContext { file: &t.path, highlighter, resolve: &resolve, check_image: &check_image, max_depth: cx.site.limits.nesting_depth, labels: block_labels(cx, lang) };
-    render_blocks(&blocks, &ctx)
+    render_blocks_in(&blocks, &ctx, text_lang(cx, lang))
+}
+
+/// What rendering text needs of a page's language: its direction, French spacing.
+pub fn text_lang(cx: &RenderContext, lang: &str) -> crate::bidi::TextLang {
+    crate::bidi::TextLang::new(lang, cx.site.language(lang).is_some_and(|l| l.rtl))
 }
 
 fn block_labels<'a>(cx: &'a RenderContext, lang: &str) -> BlockLabels<'a> {
@@ -293,10 +298,19 @@ fn block_labels<'a>(cx: &'a RenderContext, lang: &str) -> BlockLabels<'a> {
     }
 }
 
-/// Markdown from the programme file: no blocks, no lesson links.
-fn simple_markdown_html(markdown: &str) -> String {
+/// Markdown from the programme file: no blocks, no lesson links; French spacing in French.
+fn simple_markdown_html(markdown: &str, french: bool) -> String {
+    use pulldown_cmark::{CowStr, Event};
     let mut html = String::new();
-    pulldown_cmark::html::push_html(&mut html, pulldown_cmark::Parser::new_ext(markdown, crate::markdown::markdown_options()));
+    let mut after_word = false;
+    let events = pulldown_cmark::Parser::new_ext(markdown, crate::markdown::markdown_options()).map(|e| {
+        let word_before = std::mem::replace(&mut after_word, matches!(e, Event::Text(_) | Event::Code(_) | Event::End(_)));
+        match e {
+            Event::Text(t) if french => Event::Text(CowStr::from(crate::typography::french_spacing_after(&t, word_before))),
+            e => e,
+        }
+    });
+    pulldown_cmark::html::push_html(&mut html, events);
     html
 }
 

@@ -32,6 +32,15 @@ pub fn visual_order<'a>(tokens: &[Token<'a>]) -> Vec<&'a str> {
     items.into_iter().map(|t| t.0).collect()
 }
 
+/// How the tokens read from left to right in a PDF's text layer (pdftotext gives the
+/// characters of a line in the order they stand): in [`visual_order`], each token of an odd
+/// (right-to-left) level spelled backwards. Tokens at odd levels must not hold brackets,
+/// which are mirrored there, nor Arabic vowel marks.
+pub fn visual_spelling(tokens: &[Token<'_>]) -> Vec<String> {
+    let levels: std::collections::HashMap<&str, u8> = tokens.iter().copied().collect();
+    visual_order(tokens).into_iter().map(|t| if levels[t] % 2 == 1 { t.chars().rev().collect() } else { t.to_string() }).collect()
+}
+
 /// The tokens as measured, sorted by their left edge: what a reader sees from left to right.
 pub fn seen_order(measured: &[(String, f64)]) -> Vec<String> {
     let mut sorted: Vec<&(String, f64)> = measured.iter().collect();
