@@ -175,6 +175,8 @@ fn undecodable_images(site: &Site) -> Diagnostics {
         .par_iter()
         .filter_map(|rel| {
             let path = site.content_dir.join(rel);
+            // One that is not even an image is reported where a lesson shows it.
+            imagesize::size(&path).ok()?;
             let decoded = image::ImageReader::open(&path).and_then(|r| r.with_guessed_format()).map_err(|e| e.to_string()).and_then(|r| r.decode().map(|_| ()).map_err(|e| e.to_string()));
             decoded.err().map(|e| Diagnostic::error(&path, format!("this image cannot be decoded ({e}); the PDF handouts would fail on it: replace it with a PNG or JPEG file that opens")))
         })
