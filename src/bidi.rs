@@ -126,9 +126,17 @@ pub fn quoted_strings(line: &str) -> Vec<Range<usize>> {
     found
 }
 
+/// `range` of `text` without the white space at its ends: spaces typed between a quote or
+/// a comment sign and the words stay where they were typed, outside the isolate.
+pub fn trimmed(text: &str, range: Range<usize>) -> Range<usize> {
+    let inner = &text[range.clone()];
+    let start = range.start + (inner.len() - inner.trim_start().len());
+    start..start.max(range.start + inner.trim_end().len())
+}
+
 /// What to isolate in inline code: its quoted strings that hold right-to-left letters.
 pub fn inline_code_isolates(code: &str) -> Vec<Range<usize>> {
-    quoted_strings(code).into_iter().filter(|r| has_rtl(&code[r.clone()])).collect()
+    quoted_strings(code).into_iter().filter(|r| has_rtl(&code[r.clone()])).map(|r| trimmed(code, r)).collect()
 }
 
 /// What to isolate in a code block of no known language: each line that holds
@@ -140,8 +148,9 @@ pub fn plain_code_isolates(code: &str) -> Vec<Range<usize>> {
     for line in code.split_inclusive('\n') {
         let body = line.trim_end_matches(['\n', '\r']);
         if has_rtl(body) {
-            found.push(start..start + body.len());
-            found.extend(quoted_strings(body).into_iter().filter(|r| has_rtl(&body[r.clone()])).map(|r| start + r.start..start + r.end));
+            let line = trimmed(body, 0..body.len());
+            found.push(start + line.start..start + line.end);
+            found.extend(quoted_strings(body).into_iter().filter(|r| has_rtl(&body[r.clone()])).map(|r| trimmed(body, r)).map(|r| start + r.start..start + r.end));
         }
         start += line.len();
     }

@@ -315,7 +315,7 @@ impl TokenScopes {
             let (Some(first), Some(last)) = (first, last) else { continue };
             let range = run[first].0.start..run[last].0.end.min(end);
             if range.start < range.end && crate::bidi::has_rtl(&line[range.clone()]) {
-                found.push(range);
+                found.push(crate::bidi::trimmed(line, range));
             }
         }
         Some(found)
@@ -443,7 +443,8 @@ mod bidi_tests {
         let html = h.highlight(code, "python");
         let (text, bdis) = texts(&html);
         assert_eq!(text, code, "the HTML shows the code as it is");
-        assert_eq!(bdis, ["ثمن خمس برتقالات هو", "دراهم.", " تعليق", "خمّن العدد (من 1 إلى 100): "], "{html}");
+        // Spaces at their ends stay outside, where they were typed.
+        assert_eq!(bdis, ["ثمن خمس برتقالات هو", "دراهم.", "تعليق", "خمّن العدد (من 1 إلى 100):"], "{html}");
         for line in html.lines() {
             assert_eq!(line.matches("<span").count(), line.matches("</span>").count(), "each line closes its spans: {line}");
         }

@@ -798,7 +798,7 @@ mod tests {
             // A Latin paragraph on an Arabic page: left to right, on the left.
             "#align(left)[#text(dir: ltr)[NameError",
             // A code block: each Arabic string and comment isolated, quotes and # outside.
-            "#raw(block: true, lang: \"python\", \"print(\\\"\u{2068}سلام\u{2069}\\\")  #\u{2068} تعليق\u{2069}\")",
+            "#raw(block: true, lang: \"python\", \"print(\\\"\u{2068}سلام\u{2069}\\\")  # \u{2068}تعليق\u{2069}\")",
             // Tasks show their box, no bullet.
             "#list(marker: none, [☐ مهمة]",
         ] {
