@@ -175,8 +175,10 @@ fn undecodable_images(site: &Site) -> Diagnostics {
         .par_iter()
         .filter_map(|rel| {
             let path = site.content_dir.join(rel);
-            // One that is not even an image is reported where a lesson shows it.
-            imagesize::size(&path).ok()?;
+            // One that is not even an image, or too large to decode safely, is reported where
+            // a lesson shows it; it is not decoded here.
+            let size = imagesize::size(&path).ok()?;
+            site.limits.check_image(rel, size.width as u64, size.height as u64).ok()?;
             let decoded = image::ImageReader::open(&path).and_then(|r| r.with_guessed_format()).map_err(|e| e.to_string()).and_then(|r| r.decode().map(|_| ()).map_err(|e| e.to_string()));
             decoded.err().map(|e| Diagnostic::error(&path, format!("this image cannot be decoded ({e}); the PDF handouts would fail on it: replace it with a PNG or JPEG file that opens")))
         })
