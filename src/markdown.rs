@@ -1268,6 +1268,22 @@ mod tests {
     }
 
     #[test]
+    fn trainer_tips_written_a_line_each_are_paragraphs_on_paper_and_in_the_handout_page() {
+        let body = "::: trainer\nFirst tip.\nSecond *tip\nstill* second.\n\n- a list\n  item\n:::\n\nPublic\ntext.\n";
+        let blocks = split_blocks(body, 1, x()).unwrap();
+        let h = Highlighter::new();
+        let resolve = |d: &str| Ok(d.to_string());
+        let html = render_html(&blocks, Audience::Trainer, &ctx(&h, &resolve)).unwrap().html;
+        assert!(html.contains(">First tip.</p>") && html.contains(">Second <em>tip\nstill</em> second.</p>"), "{html}");
+        assert!(html.contains(">a list\nitem</li>"), "a list item keeps its lines: {html}");
+        assert!(html.contains(">Public\ntext.</p>"), "text outside trainer blocks is Markdown as usual: {html}");
+        let typst = typst_for(&blocks, Audience::Trainer);
+        let first = typst.find("First").unwrap();
+        let second = typst.find("Second").unwrap();
+        assert!(typst[first..second].contains("\n\n"), "a paragraph break between the tips: {typst}");
+    }
+
+    #[test]
     fn blocks_are_split_with_their_lines() {
         let body = "Intro\n\n::: exercise\nQ?\n:::\n::: solution\nA\n:::\n\n```\n:::\n```\n";
         let blocks = split_blocks(body, 10, Path::new("x.md")).unwrap();
