@@ -49,7 +49,7 @@ impl Renderer for Website {
 
 pub fn static_files(cx: &RenderContext) -> Vec<OutputFile> {
     let mut files: Vec<OutputFile> =
-        cx.theme.static_files.iter().map(|(rel, src)| OutputFile::copy(format!("static/{rel}"), src.clone())).collect();
+        cx.theme.static_files.iter().map(|(rel, file)| file.output(format!("static/{rel}"))).collect();
     files.push(OutputFile::bytes("static/highlight.css", cx.highlighter.css().as_bytes()));
     files.extend(cx.site.assets.iter().map(|rel| OutputFile::copy(format!("media/{rel}"), cx.site.content_dir.join(rel))));
     files
