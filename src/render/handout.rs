@@ -486,5 +486,7 @@ fn downloads_page(cx: &RenderContext, lang: &str, pdfs: &[(u32, Version, &[u8])]
     let mut c = base_context(cx, Page::Downloads, lang, &path, title, cx.theme.label(lang, "downloads_intro"));
     c.insert("handouts", &rows);
     c.insert("pack", &pack_size.map(|n| json!({ "href": format!("{root}{}", pack_path(lang)), "size": size(n) })));
+    // Made after every renderer (see crate::pack): its size is not known yet.
+    c.insert("site_zip", &json!({ "href": format!("{root}{}", crate::pack::SITE_ZIP) }));
     Ok(OutputFile::bytes(path, render_template(cx, "downloads.html", &c)?))
 }
