@@ -40,6 +40,8 @@ impl BuildOptions {
 pub struct BuildReport {
     pub pages: usize,
     pub files: usize,
+    /// Handout PDFs among the files.
+    pub pdfs: usize,
     pub lessons: usize,
     /// Time of each stage, in order.
     pub stages: Vec<(&'static str, Duration)>,
@@ -149,6 +151,7 @@ impl Builder {
         }
         report.pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
         report.files = files.len();
+        report.pdfs = files.iter().filter(|f| f.path.ends_with(".pdf")).count();
         report.lessons = site.lessons.len();
         Ok(report)
     }

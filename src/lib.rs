@@ -21,6 +21,7 @@ pub mod model;
 pub mod pack;
 pub mod rawhtml;
 pub mod render;
+pub mod scaffold;
 pub mod serve;
 pub mod session;
 pub mod theme;
