@@ -20,14 +20,17 @@ pub const SITE_ZIP: &str = "site.zip";
 /// Files compressed together by one thread before the groups are merged.
 const GROUP: usize = 64;
 
-/// The zip of every file of `files` (but itself). Without a way to read pages back (`dars
-/// check` keeps none), an empty zip stands in: it is never written.
+/// The zip of every file of `files` (but itself), when pages go to a sink that can read
+/// them back (`dars build`). Otherwise an empty zip stands in, for the links to it: `dars
+/// check` writes nothing, and watch mode, which rebuilds on every save, does not spend the
+/// time (`dars serve` serves it empty).
 pub fn site_zip(files: &[OutputFile], sink: Option<&dyn PageSink>) -> Result<OutputFile, Diagnostics> {
+    if !sink.is_some_and(|s| s.reads_back()) {
+        let empty = zip::ZipWriter::new(Cursor::new(Vec::new())).finish().map_err(zip_error)?.into_inner();
+        return Ok(OutputFile::bytes(SITE_ZIP, empty));
+    }
     let mut sorted: Vec<&OutputFile> = files.iter().filter(|f| f.path != SITE_ZIP).collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
-    if sink.is_some_and(|s| !s.reads_back()) {
-        return Ok(OutputFile::bytes(SITE_ZIP, Vec::new()));
-    }
     let groups: Vec<Result<Vec<u8>, Diagnostic>> = sorted.par_chunks(GROUP).map(|group| zip_group(group, sink)).collect();
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let mut diags = Diagnostics::new();
@@ -66,10 +69,7 @@ fn contents<'a>(file: &'a OutputFile, sink: Option<&dyn PageSink>) -> Result<Cow
     match &file.contents {
         Contents::Bytes(b) => Ok(Cow::Borrowed(b)),
         Contents::CopyOf(src) => std::fs::read(src).map(Cow::Owned).map_err(|e| Diagnostic::error(src, format!("cannot read for the site's zip: {e}"))),
-        Contents::Staged { .. } => match sink {
-            Some(sink) => sink.read_back(&file.path).map(Cow::Owned),
-            None => Err(Diagnostic::error(&file.path, "a staged page without its sink")),
-        },
+        Contents::Staged { .. } => sink.ok_or_else(|| Diagnostic::error(&file.path, "a staged page without its sink"))?.read_back(&file.path).map(Cow::Owned),
     }
 }
 
