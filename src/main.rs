@@ -350,7 +350,7 @@ impl Progress {
                     if *done {
                         break;
                     }
-                    eprint!("\rbuilding… {:.0} s", start.elapsed().as_secs_f64());
+                    eprint!("\rbuilding… {} s", start.elapsed().as_secs());
                     shown = true;
                 }
                 if shown {
