@@ -113,6 +113,27 @@ fn init_then_new_lessons_build_and_check() {
 }
 
 #[test]
+fn a_fresh_programme_passes_the_strictest_check() {
+    let (_dir, root) = new_project();
+    let o = in_project(&root, &["check", "--strict"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("0 error(s), 0 warning(s)"), "{}", text(&o));
+}
+
+/// build.rs lists `themes/default/` into the binary: every file of it must be there, with
+/// the same bytes (a file added or edited there is in the next build of dars).
+#[test]
+fn the_built_in_theme_is_every_file_of_themes_default() {
+    let theme = common::theme_dir();
+    let on_disk: Vec<String> = files_below(&theme).into_iter().filter(|f| !dars::load::is_ignored_path(Path::new(f))).collect();
+    let built_in: Vec<String> = dars::theme::BUILTIN.iter().map(|(rel, _)| rel.to_string()).collect();
+    assert_eq!(built_in, on_disk);
+    for (rel, bytes) in dars::theme::BUILTIN {
+        assert!(fs::read(theme.join(rel)).unwrap() == *bytes, "{rel} differs from the built-in copy");
+    }
+}
+
+#[test]
 fn init_refuses_a_folder_that_is_not_empty_and_new_lesson_an_unknown_day() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("notes.txt"), "mine").unwrap();
