@@ -221,18 +221,26 @@
     });
   }
 
-  /** The lessons' texts of the first hits, loaded. */
-  function withDocs(base, l, found) {
+  /**
+   * The lessons' texts of the first hits, loaded; of those, a lesson whose title holds the
+   * query's words in a row (stop words too: "ما هو الذكاء الاصطناعي") comes first.
+   */
+  function withDocs(base, l, found, q) {
     var m = found.m, top = found.hits.slice(0, MAX_RESULTS);
     var need = {};
     top.forEach(function (h) { need[docShard(m, h.lesson)] = true; });
     return Promise.all(Object.keys(need).map(function (n) { return load(base + 'd' + n + '.js'); })).then(function () {
       var st = lang(l);
-      return top.map(function (h) {
+      var results = top.map(function (h) {
         var n = docShard(m, h.lesson), docs = st.docs[n];
         var doc = docs && docs[h.lesson - m.docs[n]];
         return doc ? { hit: h, doc: doc } : null;
       }).filter(Boolean);
+      var phrase = words(q).map(fold);
+      if (phrase.length < 2) return results;
+      var inTitle = function (r) { return (' ' + words(r.doc.t).map(fold).join(' ') + ' ').indexOf(' ' + phrase.join(' ') + ' ') >= 0; };
+      results.forEach(function (r, i) { r.order = (inTitle(r) ? 0 : results.length) + i; });
+      return results.sort(function (a, b) { return a.order - b.order; });
     });
   }
 
@@ -344,7 +352,7 @@
       return search(base, box.lang, q).then(function (found) {
         if (ticket !== asked) return;
         if (!found.m) { tell(labels.unavailable); list.textContent = ''; open(); return; }
-        return withDocs(base, box.lang, found).then(function (results) {
+        return withDocs(base, box.lang, found, q).then(function (results) {
           if (ticket !== asked) return;
           var isMatch = matcher(found.words || [], found.m);
           var frag = document.createDocumentFragment();

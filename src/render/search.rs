@@ -90,10 +90,10 @@ pub struct LessonEntry {
     pub day: String,
     /// Below the output folder: `fr/day-3/slug/index.html`.
     pub href: String,
-    /// What the page says under the title, quoted when a result is the lesson as a whole.
-    pub summary: String,
-    /// Summary, objectives and tags: said of the whole lesson.
+    /// Summary and objectives: said of the whole lesson, above its body.
     pub about: String,
+    /// Indexed, never quoted.
+    pub tags: String,
     /// The first passage is the text before the first heading; each heading opens one.
     pub passages: Vec<Passage>,
 }
@@ -127,10 +127,10 @@ pub fn lesson_entry(cx: &RenderContext, index: usize, lang: &str) -> Result<Less
     let html: String = blocks.iter().filter(|b| Audience::Public.shows(b.kind)).map(|b| b.html.as_str()).collect();
     let day = site.day(lesson.day).expect("lessons are on the programme's days");
     let day_label = format!("{} {}{}{}", cx.theme.label(lang, "day"), day.number, cx.theme.label(lang, "separator"), text(&day.title, lang, &site.default_language));
+    // Tags are indexed but not quoted (the page does not show them as text).
     let mut about = vec![t.summary.clone()];
     about.extend(t.objectives.iter().cloned());
-    about.extend(t.tags.iter().cloned());
-    Ok(LessonEntry { title: t.title.clone(), day: day_label, href: path, summary: t.summary.clone(), about: about.join("\n"), passages: passages(&html) })
+    Ok(LessonEntry { title: t.title.clone(), day: day_label, href: path, about: about.join(" "), tags: t.tags.join(" "), passages: passages(&html) })
 }
 
 /// The text of a lesson body's HTML, cut at its headings (with an id) and where a passage
@@ -258,8 +258,9 @@ impl<'a> LanguageIndex<'a> {
             let doc = json!({
                 "t": l.title, "d": l.day, "u": l.href,
                 "p": l.passages.iter().enumerate().map(|(i, p)| {
-                    // The first passage opens with the summary, as the page does.
-                    let text = if i == 0 { format!("{} {}", l.summary, p.text).trim().to_string() } else { p.text.clone() };
+                    // The first passage opens with what the page shows above the body (the
+                    // summary, the objectives), so that a match there can be quoted.
+                    let text = if i == 0 { format!("{} {}", l.about, p.text).trim().to_string() } else { p.text.clone() };
                     json!([p.anchor, p.heading, text])
                 }).collect::<Vec<_>>(),
             });
@@ -325,6 +326,7 @@ fn lesson_terms(l: &LessonEntry, folding: Folding) -> HashMap<String, (u32, u32,
         if p == 0 {
             add(&l.title, TITLE_WEIGHT, &mut here);
             add(&l.about, SUMMARY_WEIGHT, &mut here);
+            add(&l.tags, SUMMARY_WEIGHT, &mut here);
         }
         // A heading cut into several passages counts once, in its first.
         let first_of_heading = p == 0 || l.passages[p - 1].anchor != passage.anchor;
@@ -373,9 +375,9 @@ mod tests {
         LessonEntry {
             title: title.into(),
             day: "Jour 1".into(),
-            summary: about.into(),
             href: "fr/day-1/x/index.html".into(),
             about: about.into(),
+            tags: String::new(),
             passages: passages.iter().map(|(a, h, t)| Passage { anchor: a.to_string(), heading: h.to_string(), text: t.to_string() }).collect(),
         }
     }
