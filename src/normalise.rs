@@ -77,6 +77,9 @@ pub fn words(text: &str) -> impl Iterator<Item = &str> {
 
 /// The browser's `/[\p{L}\p{N}\p{M}]/u`, as near as the standard library says it.
 pub fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
     c.is_alphanumeric() || is_combining_mark(c)
 }
 
@@ -85,6 +88,10 @@ pub fn is_word_char(c: char) -> bool {
 /// hamza above or below: أ إ آ → ا, ؤ → و, ئ → ي); tatweel removed; ٱ → ا, ة → ه, ى → ي,
 /// Persian ی ک → ي ك; œ æ → oe ae; Arabic-Indic digits → 0–9.
 pub fn fold(word: &str) -> String {
+    // Most words of a French lesson and all of its code: nothing to decompose or map.
+    if word.is_ascii() {
+        return word.to_ascii_lowercase();
+    }
     let mut out = String::with_capacity(word.len());
     for c in word.to_lowercase().nfkd() {
         if is_combining_mark(c) || c == '\u{0640}' {

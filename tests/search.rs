@@ -195,6 +195,21 @@ async fn search_finds_lessons_in_french_and_arabic_from_disk_and_on_a_phone() {
         }
         assert!(failures.is_empty(), "search problems:\n  {}", failures.join("\n  "));
 
+        // The open results, as axe-core (WCAG 2 A/AA) reads them: labelled, contrasted.
+        search(&b, "الذكاء الاصطناعي").await;
+        b.js(&format!("{}\n;window.axe = axe; return typeof axe.run;", include_str!("browser/axe.min.js"))).await;
+        let axe = b
+            .js_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run('form.site-search', { runOnly: ['wcag2a', 'wcag2aa'], resultTypes: ['violations'] })
+                   .then(r => done(r.violations.filter(v => ['serious', 'critical'].includes(v.impact) || v.id === 'color-contrast')
+                     .map(v => v.id + ': ' + v.help + ' at ' + v.nodes.map(n => n.html.slice(0, 120)).join(' | '))))
+                   .catch(e => done(['axe failed: ' + e]));",
+            )
+            .await;
+        assert_eq!(axe, json!([]), "accessibility of the open search results");
+        screenshot(&b, "search-ar-desktop.png").await;
+
         // Right to left: the results open under the box from its right edge.
         let layout = b
             .js("const f = document.querySelector('form.site-search'), i = f.querySelector('input').getBoundingClientRect(), p = f.querySelector('.search-panel').getBoundingClientRect();
@@ -242,8 +257,17 @@ async fn search_finds_lessons_in_french_and_arabic_from_disk_and_on_a_phone() {
         assert!(fit["left"].as_f64().unwrap() >= 0.0 && fit["right"].as_f64().unwrap() <= width + 0.5, "the results fit the phone's width: {fit}");
         assert!(fit["scroll"].as_f64().unwrap() <= width + 0.5, "no sideways scrolling: {fit}");
         assert_eq!(fit["firstVisible"], true, "{fit}");
+        screenshot(&b, "search-ar-phone.png").await;
     })
     .await;
+}
+
+/// A screenshot for a person to look at, where tests/browser.rs puts its own.
+async fn screenshot(b: &Browser, name: &str) {
+    let dir = std::env::var_os("DARS_SCREENSHOTS").map(std::path::PathBuf::from).unwrap_or_else(|| common::project_root().join("screenshots"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = b.client.screenshot().await.unwrap();
+    std::fs::write(dir.join(name), png).unwrap();
 }
 
 /// The results a page shows of `query` without typing (a query handed over by `?q=`).
@@ -257,4 +281,106 @@ async fn search_shown(b: &Browser, query: &str) -> Value {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("the page never searched {query:?} by itself");
+}
+
+/// The browser bench: query times on a generated site of `SEARCH_BENCH_LESSONS` (5,000)
+/// lessons per language, opened from disk. Each query is timed on a freshly opened page
+/// (nothing of the index loaded yet: the manifest, its shards and texts are loaded by the
+/// query) and then again (loaded). Ignored by default: it builds a large site.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn bench_query_time_on_a_large_generated_site() {
+    let lessons: usize = std::env::var("SEARCH_BENCH_LESSONS").ok().and_then(|s| s.parse().ok()).unwrap_or(5000);
+    let dir = tempfile::tempdir().unwrap();
+    // SEARCH_BENCH_KEEP=DIR keeps the generated site there, to look at or time again.
+    let dir_path = std::env::var_os("SEARCH_BENCH_KEEP").map(std::path::PathBuf::from).unwrap_or_else(|| dir.path().to_path_buf());
+    let content = dir_path.join("content");
+    let _ = std::fs::remove_dir_all(&content);
+    dars::corpus::generate(&content, lessons, 20).unwrap();
+    let output = dir_path.join("output");
+    let _ = std::fs::remove_dir_all(&output);
+    let started = std::time::Instant::now();
+    let theme = common::theme_dir();
+    let out = common::dars(&["build", "--no-pdf", "--content", content.to_str().unwrap(), "--theme", theme.to_str().unwrap(), "--output", output.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let built = started.elapsed();
+    let report = String::from_utf8_lossy(&out.stdout).into_owned();
+    println!("{lessons} lessons per language, built in {built:.1?} (no PDFs): {}", report.trim());
+    for lang in ["fr", "ar"] {
+        let mut terms = (0, 0u64, 0u64);
+        let mut docs = (0, 0u64);
+        for e in std::fs::read_dir(output.join("search").join(lang)).unwrap().flatten() {
+            let (name, size) = (e.file_name().to_string_lossy().into_owned(), e.metadata().unwrap().len());
+            if name.starts_with('t') {
+                terms = (terms.0 + 1, terms.1 + size, terms.2.max(size));
+            } else if name.starts_with('d') {
+                docs = (docs.0 + 1, docs.1 + size);
+            }
+        }
+        let manifest = std::fs::metadata(output.join("search").join(lang).join("index.js")).unwrap().len();
+        println!(
+            "{lang}: manifest {:.1} KB; {} term shards, {:.0} KB in all, largest {:.1} KB; {} text files, {:.0} KB in all",
+            manifest as f64 / 1024.0,
+            terms.0,
+            terms.1 as f64 / 1024.0,
+            terms.2 as f64 / 1024.0,
+            docs.0,
+            docs.1 as f64 / 1024.0
+        );
+    }
+    let queries = [
+        ("fr", "ordinateur"),
+        ("fr", "l'intelligence artificielle"),
+        ("fr", "Leçon 4321"),
+        ("fr", "prog"),
+        ("fr", "xylophone"),
+        ("ar", "الذكاء الاصطناعي"),
+        ("ar", "بالحاسوب"),
+        ("ar", "المعلومات"),
+        ("ar", "الدرس 4321"),
+    ];
+    with_browser(1280, 900, |b| async move {
+        let time = "const [q, done] = arguments, f = document.querySelector('form.site-search'), input = f.querySelector('input');
+            const t0 = performance.now();
+            input.value = q;
+            input.dispatchEvent(new Event('input', { bubbles: true }));
+            (function wait() {
+              if (f.getAttribute('data-search-q') === q.trim()) done([performance.now() - t0, f.querySelectorAll('.search-result').length, f.getAttribute('data-search-phases')]);
+              else setTimeout(wait, 1);
+            })();";
+        let focus = "const [l, done] = arguments; document.querySelector('form.site-search input').focus();
+            (function wait() { if (window.darsSearch.index && darsSearch.index(l) && darsSearch.index(l).manifest) setTimeout(() => done(), 50); else setTimeout(wait, 5); })();";
+        let mut cold_all = Vec::new();
+        let mut focused_all = Vec::new();
+        for (lang, q) in queries {
+            let url = format!("file://{}/{lang}/index.html", output.display());
+            b.client.goto(&url).await.unwrap();
+            let clear = "const [done] = arguments; const f = document.querySelector('form.site-search'); f.removeAttribute('data-search-q'); done();";
+            b.client.execute_async(clear, vec![]).await.unwrap();
+            let cold = b.client.execute_async(time, vec![json!(q)]).await.unwrap();
+            b.client.execute_async(clear, vec![]).await.unwrap();
+            let warm = b.client.execute_async(time, vec![json!(q)]).await.unwrap();
+            println!(
+                "{lang} {q:?}: {} results; first query {:.1} ms (index not loaded: {}), again {:.1} ms ({})",
+                cold[1],
+                cold[0].as_f64().unwrap(),
+                cold[2].as_str().unwrap_or_default(),
+                warm[0].as_f64().unwrap(),
+                warm[2].as_str().unwrap_or_default()
+            );
+            cold_all.push(cold[0].as_f64().unwrap());
+            // As a visitor searches: the box focused first (which loads the manifest), then
+            // the query typed; nothing else of the index loaded.
+            b.client.goto(&url).await.unwrap();
+            b.client.execute_async(focus, vec![json!(lang)]).await.unwrap();
+            let focused = b.client.execute_async(time, vec![json!(q)]).await.unwrap();
+            println!("  box focused first: {:.1} ms ({})", focused[0].as_f64().unwrap(), focused[2].as_str().unwrap_or_default());
+            focused_all.push(focused[0].as_f64().unwrap());
+        }
+        cold_all.sort_by(f64::total_cmp);
+        focused_all.sort_by(f64::total_cmp);
+        println!("first queries on a fresh page: median {:.1} ms, slowest {:.1} ms", cold_all[cold_all.len() / 2], cold_all[cold_all.len() - 1]);
+        println!("first queries after focusing the box: median {:.1} ms, slowest {:.1} ms", focused_all[focused_all.len() / 2], focused_all[focused_all.len() - 1]);
+    })
+    .await;
 }

@@ -16,7 +16,11 @@
 
   function len(s) { return Array.from(s).length; }
 
+  var ASCII = /^[\x00-\x7f]*$/;
+
   function fold(word) {
+    // Most words of a French lesson: nothing to decompose or map (as in Rust).
+    if (ASCII.test(word)) return word.toLowerCase();
     var out = '';
     for (var c of word.toLowerCase().normalize('NFKD')) {
       if (MARK.test(c) || c === '\u0640') continue;
@@ -171,25 +175,31 @@
    * begins), tf-idf; lessons matching more of the words come first.
    */
   function search(base, l, q) {
+    var t0 = performance.now(), times = {};
     return manifest(base, l).then(function (m) {
-      if (!m) return { m: null, hits: [] };
+      times.manifest = performance.now() - t0;
+      if (!m) return { m: null, hits: [], top: [] };
       var qws = queryWords(q, m);
-      if (!qws.length) return { m: m, hits: [] };
+      if (!qws.length) return { m: m, hits: [], top: [], words: qws };
       var need = {};
       qws.forEach(function (w) { w.terms.forEach(function (t, k) { shardsFor(m, t, w.prefix && k === 0).forEach(function (n) { need[n] = true; }); }); });
       return Promise.all(Object.keys(need).map(function (n) { return load(base + 't' + n + '.js'); })).then(function () {
-        var st = lang(l), n = m.lessons, lessons = {};
-        qws.forEach(function (w, wi) {
-          var best = {}; // lesson → [score, passage]
+        times.terms = performance.now() - t0;
+        var st = lang(l), n = m.lessons, count = new Uint8Array(n), total = new Float64Array(n), perWord = [];
+        qws.forEach(function (w) {
+          // This word's best score in each lesson, and the passage it came from.
+          var best = new Float64Array(n), where = new Int32Array(n), touched = [];
           function consider(term, factor) {
             for (var s in st.terms) {
-              var p = st.terms[s][term];
-              if (!p || !Object.prototype.hasOwnProperty.call(st.terms[s], term)) continue;
-              var idf = Math.log(1 + n / (p.length / 3));
-              eachPosting(p, function (lesson, passage, weight) {
-                var score = factor * idf * (weight * 2.2) / (weight + 1.2);
-                if (!best[lesson] || best[lesson][0] < score) best[lesson] = [score, passage];
-              });
+              var shard = st.terms[s];
+              if (!Object.prototype.hasOwnProperty.call(shard, term)) continue;
+              var p = shard[term], idf = Math.log(1 + n / (p.length / 3)), lesson = 0;
+              for (var i = 0; i < p.length; i += 3) {
+                lesson += p[i];
+                var weight = p[i + 2], score = factor * idf * (weight * 2.2) / (weight + 1.2);
+                if (best[lesson] === 0) touched.push(lesson);
+                if (score > best[lesson]) { best[lesson] = score; where[lesson] = p[i + 1]; }
+              }
             }
           }
           w.terms.forEach(function (t, k) { consider(t, k === 0 ? 1 : 0.9); });
@@ -201,22 +211,25 @@
               }
             }
           }
-          for (var lesson in best) {
-            var e = lessons[lesson] || (lessons[lesson] = { lesson: +lesson, words: 0, score: 0, passages: {} });
-            e.words += 1;
-            e.score += best[lesson][0];
-            var p = best[lesson][1];
-            e.passages[p] = (e.passages[p] || 0) + 1 + best[lesson][0] / 1000;
-          }
+          touched.forEach(function (lesson) { count[lesson] += 1; total[lesson] += best[lesson]; });
+          perWord.push({ best: best, where: where });
         });
-        var hits = Object.keys(lessons).map(function (k) { return lessons[k]; });
-        var most = hits.reduce(function (a, h) { return Math.max(a, h.words); }, 0);
-        hits = hits.filter(function (h) { return h.words === most; });
-        hits.sort(function (a, b) { return b.score - a.score || a.lesson - b.lesson; });
-        hits.forEach(function (h) {
-          h.passage = +Object.keys(h.passages).sort(function (a, b) { return h.passages[b] - h.passages[a] || a - b; })[0];
+        var most = 0, hits = [], i;
+        for (i = 0; i < n; i++) if (count[i] > most) most = count[i];
+        for (i = 0; most && i < n; i++) if (count[i] === most) hits.push(i);
+        hits.sort(function (a, b) { return total[b] - total[a] || a - b; });
+        // The passage to show: the one most of the words point to (the best scored on a tie).
+        var top = hits.slice(0, MAX_RESULTS).map(function (lesson) {
+          var votes = {}, passage = 0, bestVote = -1;
+          perWord.forEach(function (pw) {
+            if (pw.best[lesson] === 0) return;
+            var p = pw.where[lesson], v = (votes[p] = (votes[p] || 0) + 1 + pw.best[lesson] / 1000);
+            if (v > bestVote) { bestVote = v; passage = p; }
+          });
+          return { lesson: lesson, passage: passage };
         });
-        return { m: m, hits: hits, words: qws };
+        times.rank = performance.now() - t0;
+        return { m: m, hits: hits, top: top, words: qws, times: times };
       });
     });
   }
@@ -226,7 +239,7 @@
    * query's words in a row (stop words too: "ما هو الذكاء الاصطناعي") comes first.
    */
   function withDocs(base, l, found, q) {
-    var m = found.m, top = found.hits.slice(0, MAX_RESULTS);
+    var m = found.m, top = found.top;
     var need = {};
     top.forEach(function (h) { need[docShard(m, h.lesson)] = true; });
     return Promise.all(Object.keys(need).map(function (n) { return load(base + 'd' + n + '.js'); })).then(function () {
@@ -339,7 +352,7 @@
     var asked = 0;
     form.hidden = false;
 
-    function close() { panel.hidden = true; input.setAttribute('aria-expanded', 'false'); }
+    function close() { panel.hidden = true; }
 
     function run() {
       var q = input.value.trim(), ticket = ++asked;
@@ -354,14 +367,17 @@
         if (!found.m) { tell(labels.unavailable); list.textContent = ''; open(); return; }
         return withDocs(base, box.lang, found, q).then(function (results) {
           if (ticket !== asked) return;
+          var docsAt = performance.now();
           var isMatch = matcher(found.words || [], found.m);
           var frag = document.createDocumentFragment();
           results.forEach(function (r) { frag.appendChild(resultItem(box, r, isMatch)); });
           list.textContent = '';
           list.appendChild(frag);
-          tell(found.hits.length ? say(labels.results, { n: found.hits.length.toLocaleString(document.documentElement.lang) }) : say(labels.none, { q: q }));
+          tell(found.hits.length ? say(labels.results, { n: String(found.hits.length) }) : say(labels.none, { q: q }));
           // For tests and the browser bench: what was last shown, and how long it took.
           form.setAttribute('data-search-ms', (performance.now() - started).toFixed(1));
+          var times = found.times || {};
+          form.setAttribute('data-search-phases', ['manifest', 'terms', 'rank'].map(function (k) { return k + ' ' + (times[k] || 0).toFixed(1); }).join(', ') + ', docs ' + (docsAt - started).toFixed(1));
           form.setAttribute('data-search-q', q);
           open();
         });
@@ -371,12 +387,18 @@
     // Said by screen readers (a live region, always in the page) and shown in the panel.
     function tell(text) { status.textContent = text; if (summary) summary.textContent = text; }
 
-    function open() { panel.hidden = false; input.setAttribute('aria-expanded', 'true'); }
+    function open() { panel.hidden = false; }
 
     function links() { return Array.prototype.slice.call(panel.querySelectorAll('a')); }
 
     input.addEventListener('input', run);
-    input.addEventListener('focus', function () { manifest(base, box.lang); if (input.value.trim() && list.childElementCount) open(); });
+    // Focusing the box loads the index's manifest and warms up the Unicode tables the
+    // folding uses, so that the first letters typed are answered at once.
+    input.addEventListener('focus', function () {
+      manifest(base, box.lang).then(function () { fold('Éأ١'); matchWarm(); });
+      if (input.value.trim() && list.childElementCount) open();
+    });
+    function matchWarm() { 'ا ب'.match(WORD); }
     form.addEventListener('submit', function (e) {
       e.preventDefault();
       Promise.resolve(run()).then(function () {

@@ -18,9 +18,10 @@
 //!   files of about [`DOC_SHARD_BYTES`]; a query loads those of the results it shows.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 
 use rayon::prelude::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::error::Diagnostics;
 use crate::markdown::{Audience, RenderedBlock};
@@ -250,9 +251,9 @@ impl<'a> LanguageIndex<'a> {
         shards
     }
 
-    /// The first lesson of each text file, with the file's lessons.
-    pub fn doc_shards(&self) -> Vec<(usize, Vec<Value>)> {
-        let mut shards: Vec<(usize, Vec<Value>)> = Vec::new();
+    /// The first lesson of each text file, with the file's lessons (JSON).
+    pub fn doc_shards(&self) -> Vec<(usize, Vec<String>)> {
+        let mut shards: Vec<(usize, Vec<String>)> = Vec::new();
         let mut size = usize::MAX;
         for (i, l) in self.lessons.iter().enumerate() {
             let doc = json!({
@@ -263,8 +264,9 @@ impl<'a> LanguageIndex<'a> {
                     let text = if i == 0 { format!("{} {}", l.about, p.text).trim().to_string() } else { p.text.clone() };
                     json!([p.anchor, p.heading, text])
                 }).collect::<Vec<_>>(),
-            });
-            let bytes = doc.to_string().len();
+            })
+            .to_string();
+            let bytes = doc.len();
             if size >= DOC_SHARD_BYTES {
                 shards.push((i, Vec::new()));
                 size = 0;
@@ -297,7 +299,7 @@ impl<'a> LanguageIndex<'a> {
         let mut starts = Vec::new();
         for (n, (first, docs)) in self.doc_shards().into_iter().enumerate() {
             starts.push(first);
-            let body = serde_json::to_string(&docs).expect("JSON");
+            let body = format!("[{}]", docs.join(","));
             files.push(OutputFile::bytes(format!("search/{lang}/d{n}.js"), format!("darsSearch.docs({lang_js},{n},{body});\n")));
         }
         let manifest = json!({
@@ -313,12 +315,21 @@ impl<'a> LanguageIndex<'a> {
 }
 
 /// Each term of a lesson: (weight in the lesson, passage where it weighs most, that weight).
-fn lesson_terms(l: &LessonEntry, folding: Folding) -> HashMap<String, (u32, u32, u32)> {
+fn lesson_terms<'a>(l: &'a LessonEntry, folding: Folding) -> HashMap<String, (u32, u32, u32)> {
     let mut terms: HashMap<String, (u32, u32, u32)> = HashMap::new();
+    // A lesson repeats its words: each is folded once.
+    let mut memo: HashMap<&str, Vec<String>> = HashMap::new();
     // Passage weights are counted apart first, to know where each term weighs most.
-    let add = |text: &str, weight: u32, per_passage: &mut HashMap<String, u32>| {
-        for term in folding.text_terms(text) {
-            *per_passage.entry(term).or_default() += weight;
+    let mut add = |text: &'a str, weight: u32, per_passage: &mut HashMap<String, u32>| {
+        for word in crate::normalise::words(text) {
+            for term in memo.entry(word).or_insert_with(|| folding.terms(word)).iter() {
+                match per_passage.get_mut(term) {
+                    Some(w) => *w += weight,
+                    None => {
+                        per_passage.insert(term.clone(), weight);
+                    }
+                }
+            }
         }
     };
     for (p, passage) in l.passages.iter().enumerate() {
@@ -332,10 +343,6 @@ fn lesson_terms(l: &LessonEntry, folding: Folding) -> HashMap<String, (u32, u32,
         let first_of_heading = p == 0 || l.passages[p - 1].anchor != passage.anchor;
         if first_of_heading {
             add(&passage.heading, HEADING_WEIGHT, &mut here);
-        } else {
-            for term in folding.text_terms(&passage.heading) {
-                here.entry(term).or_default();
-            }
         }
         add(&passage.text, BODY_WEIGHT, &mut here);
         for (term, w) in here {
@@ -360,7 +367,7 @@ fn encode_postings(p: &[(u32, u32, u32)]) -> String {
         if i > 0 {
             s.push(',');
         }
-        s.push_str(&format!("{},{},{}", lesson - previous, passage, weight));
+        let _ = write!(s, "{},{},{}", lesson - previous, passage, weight);
         previous = lesson;
     }
     s.push(']');

@@ -67,7 +67,8 @@ impl Site {
         Site { base, _server: server, _dir: dir }
     }
 
-    /// The built site's folder (to open its pages from `file://`).
+    /// The built site's folder (to open its pages from `file://`; tests/search.rs).
+    #[allow(dead_code)]
     pub fn output(&self) -> PathBuf {
         self._dir.path().join("output")
     }
