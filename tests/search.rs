@@ -301,7 +301,7 @@ async fn bench_query_time_on_a_large_generated_site() {
     let _ = std::fs::remove_dir_all(&output);
     let started = std::time::Instant::now();
     let theme = common::theme_dir();
-    let out = common::dars(&["build", "--no-pdf", "--content", content.to_str().unwrap(), "--theme", theme.to_str().unwrap(), "--output", output.to_str().unwrap()]);
+    let out = common::dars(&["build", "--no-pdf", "--verbose", "--content", content.to_str().unwrap(), "--theme", theme.to_str().unwrap(), "--output", output.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let built = started.elapsed();
     let report = String::from_utf8_lossy(&out.stdout).into_owned();
