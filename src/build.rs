@@ -252,7 +252,11 @@ impl Builder {
             let start = Instant::now();
             match crate::pack::site_zip(&files, sink) {
                 Ok(zip) => files.push(zip),
-                Err(d) => diags.extend(d),
+                Err(d) => {
+                    diags.extend(d);
+                    // The links to it are not broken: the zip is, and that is said.
+                    files.push(OutputFile::bytes(crate::pack::SITE_ZIP, Vec::new()));
+                }
             }
             times.push(("site zip", start.elapsed()));
             let start = Instant::now();
