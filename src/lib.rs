@@ -19,6 +19,7 @@ pub mod load;
 pub mod markdown;
 pub mod materials;
 pub mod model;
+pub mod normalise;
 pub mod pack;
 pub mod rawhtml;
 pub mod render;
