@@ -34,6 +34,14 @@ impl BuildOptions {
         let at = |p: &str| if root == Path::new(".") { PathBuf::from(p) } else { root.join(p) };
         Self { project_dir: root.to_path_buf(), content_dir: at("content"), theme_dir: at("themes/default"), output_dir: at("output"), pdf: true, force: false }
     }
+
+    /// Where typeset kits are kept between builds: beside the output folder (`output` →
+    /// `output.dars-cache`), never in it, so it is never published.
+    pub fn cache_dir(&self) -> PathBuf {
+        let mut name = self.output_dir.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "output".into());
+        name.push(".dars-cache");
+        self.output_dir.with_file_name(name)
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -128,13 +136,19 @@ impl Builder {
         // (dropped on error, the staging folder is removed).
         let staging = output.staging()?;
         self.highlighter.take_spent();
-        let rendered = timed(&mut report, "render", || self.render_into(&site, &theme, opts.pdf, Some(&staging)))?;
+        let cache = crate::cache::PdfCache::new(opts.cache_dir());
+        let rendered = timed(&mut report, "render", || self.render_cached(&site, &theme, opts.pdf, Some(&staging), Some(&cache)))?;
         report.renderers = rendered.times;
         report.cpu.push(("highlight", self.highlighter.take_spent()));
         report.warnings = rendered.warnings;
         let inputs = self.unchanged_since(inputs, opts, &mut report);
         let files = rendered.files;
         let published = timed(&mut report, "write", || output.publish(staging, &files, inputs))?;
+        // Only once published: a failed build keeps the kits the last one made; a build
+        // without PDFs used none.
+        if opts.pdf {
+            cache.prune();
+        }
         if !published.new_foreign.is_empty() {
             report.warnings.push(crate::error::Diagnostic::warning(
                 &opts.output_dir,
@@ -206,15 +220,20 @@ impl Builder {
 
     /// As `render`, handing pages to `sink` as they come (only their links are kept).
     pub fn render_into(&self, site: &Site, theme: &Theme, pdf: bool, sink: Option<&dyn PageSink>) -> Result<Rendered, Diagnostics> {
+        self.render_cached(site, theme, pdf, sink, None)
+    }
+
+    /// As `render_into`, taking typeset kits from `cache` and keeping new ones there.
+    pub fn render_cached(&self, site: &Site, theme: &Theme, pdf: bool, sink: Option<&dyn PageSink>, cache: Option<&crate::cache::PdfCache>) -> Result<Rendered, Diagnostics> {
         let start = Instant::now();
-        let (bodies, mut diags) = crate::render::prerender_bodies(&RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: None, sink: None });
+        let (bodies, mut diags) = crate::render::prerender_bodies(&RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: None, sink: None, cache: None });
         let bodies_time = start.elapsed();
         if diags.has_errors() {
             // The pages would only repeat these errors; the checks can still add theirs.
             diags.extend(crate::check::site_checks(site, &bodies));
             return Err(diags.sorted());
         }
-        let cx = RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: Some(&bodies), sink };
+        let cx = RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: Some(&bodies), sink, cache };
         let (results, checks): (Vec<(&'static str, Duration, Result<Vec<OutputFile>, Diagnostics>)>, _) = rayon::join(
             || {
                 self.renderers

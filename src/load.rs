@@ -82,7 +82,7 @@ pub fn load_with(content_dir: &Path, programme: Result<ProgrammeFile, Diagnostic
         .into());
     }
     let centres_path = content_dir.join(CENTRES_FILE);
-    let centres = read_text(&centres_path).and_then(|t| yaml::parse::<CentresFile>(&t, &centres_path, 1));
+    let centres = read_text(&centres_path).and_then(|t| yaml::parse_centres(&t, &centres_path));
 
     let mut diags = Diagnostics::new();
     let (lesson_paths, assets) = walk(content_dir, &mut diags);
