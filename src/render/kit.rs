@@ -108,9 +108,18 @@ fn kit_pdfs(cx: &RenderContext, kit: &HandoutKit, c: usize, lang: &str) -> Resul
     if let Some(parts) = cx.cache.and_then(|cache| cache.get(&key)) {
         return Ok(parts);
     }
+    let parts = kit.typesetter().pdf_parts(&kit_document(cx, kit, c, lang, data), "kit-part")?;
+    if let Some(cache) = cx.cache {
+        cache.put(&key, &parts);
+    }
+    Ok(parts)
+}
+
+fn kit_document(cx: &RenderContext, kit: &HandoutKit, c: usize, lang: &str, data: Vec<u8>) -> Document {
     let site = cx.site;
+    let template = kit.template();
     let first = site.centres[c].dates.first().copied().unwrap_or(crate::calendar::Date { year: 2025, month: 1, day: 1 });
-    let doc = Document {
+    Document {
         sources: vec![template.kit.clone(), template.blocks.clone()],
         files: vec![("/data.json".to_string(), data)],
         media_root: site.content_dir.clone(),
@@ -118,12 +127,38 @@ fn kit_pdfs(cx: &RenderContext, kit: &HandoutKit, c: usize, lang: &str) -> Resul
         name: format!("the kit of centre {} ({lang})", site.centres[c].slug),
         limit_origin: site.content_dir.join(crate::load::CENTRES_FILE),
         max_pages: site.limits.handout_pages,
-    };
-    let parts = kit.typesetter().pdf_parts(&doc, "kit-part")?;
-    if let Some(cache) = cx.cache {
-        cache.put(&key, &parts);
     }
-    Ok(parts)
+}
+
+/// How a centre's kit is typeset, for benches/kits.rs to compare: builds use `PerCentre`.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub enum Layout {
+    /// One document per centre and language, cut into one PDF per sheet.
+    PerCentre,
+    /// One document per sheet.
+    PerSheet,
+}
+
+/// The centre's PDFs in `lang`, typeset as `layout` says, without the cache.
+#[doc(hidden)]
+pub fn typeset_kit(cx: &RenderContext, kit: &HandoutKit, c: usize, lang: &str, layout: Layout) -> Result<Vec<(String, Vec<u8>)>, Diagnostics> {
+    let data = kit_data(cx, c, lang);
+    match layout {
+        Layout::PerCentre => kit.typesetter().pdf_parts(&kit_document(cx, kit, c, lang, serde_json::to_vec(&data).expect("JSON")), "kit-part"),
+        Layout::PerSheet => {
+            let mut out = Vec::new();
+            for day in data["days"].as_array().into_iter().flatten() {
+                for sheet in SHEETS {
+                    let mut one = data.clone();
+                    one["days"] = json!([day]);
+                    one["sheets"] = json!([sheet]);
+                    out.extend(kit.typesetter().pdf_parts(&kit_document(cx, kit, c, lang, serde_json::to_vec(&one).expect("JSON")), "kit-part")?);
+                }
+            }
+            Ok(out)
+        }
+    }
 }
 
 /// What kit.typ reads: the centre, its days with their dates and lessons, the labels.
