@@ -203,7 +203,7 @@ fn the_self_assessment_grid_holds_every_objective_in_the_learner_handout_only() 
             }
             let learner_html = fs::read_to_string(out.join(format!("{lang}/day-{day}/handout/learner.html"))).unwrap();
             let trainer_html = fs::read_to_string(out.join(format!("{lang}/day-{day}/handout/trainer.html"))).unwrap();
-            assert_eq!(learner_html.matches("<section class=\"self-assessment\">").count(), 1);
+            assert_eq!(learner_html.matches("<section class=\"self-assessment\"").count(), 1);
             assert!(!trainer_html.contains("self-assessment"), "{lang} day {day}: grid on the trainer's print page");
         }
     }
