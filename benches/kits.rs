@@ -8,7 +8,8 @@
 //! 2. `dars build` (the release binary) on the whole file, measured with wait4(2): wall
 //!    time, user and system CPU, peak memory, output size; against the same site with one
 //!    centre, which gives the cost of one more centre. Then a forced rebuild (every kit
-//!    from the cache) and a build after one centre's room changed (its 2 kits typeset).
+//!    read back from output/) and a build after one centre's room changed (its 2 kits
+//!    typeset).
 //!
 //! `KIT_CENTRES=600` and `KIT_SAMPLE=8` change the sizes.
 
@@ -133,11 +134,10 @@ fn main() {
     let per_centre_cpu = (cold.user + cold.sys).saturating_sub(one.user + one.sys) / (n as u32 - 1).max(1);
     println!("  one more centre: {per_centre:.0?} wall, {per_centre_cpu:.0?} CPU (user + system)");
     println!(
-        "  output {:.0} MiB, of which the centres' zips {:.0} MiB, their PDFs and pages {:.0} MiB; kit cache {:.0} MiB",
+        "  output {:.0} MiB, of which the centres' zips {:.0} MiB, their PDFs and pages {:.0} MiB",
         mib(du(&out)),
         mib(du(&out.join("kits"))),
         mib(du(&out.join("fr/centres")) + du(&out.join("ar/centres"))),
-        mib(du(&tmp.path().join("output.dars-cache")))
     );
     let warm = build(&out, true);
     show(&format!("dars build --force, {n} centres, every kit cached"), &warm);

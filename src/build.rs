@@ -34,14 +34,6 @@ impl BuildOptions {
         let at = |p: &str| if root == Path::new(".") { PathBuf::from(p) } else { root.join(p) };
         Self { project_dir: root.to_path_buf(), content_dir: at("content"), theme_dir: at("themes/default"), output_dir: at("output"), pdf: true, force: false }
     }
-
-    /// Where typeset kits are kept between builds: beside the output folder (`output` →
-    /// `output.dars-cache`), never in it, so it is never published.
-    pub fn cache_dir(&self) -> PathBuf {
-        let mut name = self.output_dir.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "output".into());
-        name.push(".dars-cache");
-        self.output_dir.with_file_name(name)
-    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -136,7 +128,7 @@ impl Builder {
         // (dropped on error, the staging folder is removed).
         let staging = output.staging()?;
         self.highlighter.take_spent();
-        let cache = crate::cache::PdfCache::new(opts.cache_dir());
+        let cache = crate::cache::PdfCache::open(&opts.output_dir);
         let rendered = timed(&mut report, "render", || self.render_cached(&site, &theme, opts.pdf, Some(&staging), Some(&cache)))?;
         report.renderers = rendered.times;
         report.cpu.push(("highlight", self.highlighter.take_spent()));
@@ -144,11 +136,6 @@ impl Builder {
         let inputs = self.unchanged_since(inputs, opts, &mut report);
         let files = rendered.files;
         let published = timed(&mut report, "write", || output.publish(staging, &files, inputs))?;
-        // Only once published: a failed build keeps the kits the last one made; a build
-        // without PDFs used none.
-        if opts.pdf {
-            cache.prune();
-        }
         if !published.new_foreign.is_empty() {
             report.warnings.push(crate::error::Diagnostic::warning(
                 &opts.output_dir,

@@ -45,23 +45,40 @@ pub fn inputs_hash(opts: &BuildOptions) -> Option<String> {
     Some(format!("{:016x}", h.finish()))
 }
 
-/// Typeset documents kept between builds, by a hash of everything that made them (the
-/// template, the data, the fonts, the dars program): a build re-typesets only the
-/// documents whose hash is not there. Kept in a folder beside output/ (see
-/// `BuildOptions::cache_dir`), never published; entries a build did not use are removed
-/// at its end, so the folder holds what the last build made.
+/// The kits of the last build, found again in output/: what each was typeset from (a hash
+/// of its template, data, fonts and the dars program) and the files it made are listed in
+/// output/`kits/typeset.txt`, which the build writes with the kits. A kit whose hash is
+/// listed there, with its files whole in output/, is read back instead of typeset again.
+/// Nothing is kept outside output/, and nothing twice.
 pub struct PdfCache {
-    dir: std::path::PathBuf,
-    used: std::sync::Mutex<std::collections::HashSet<String>>,
+    out_dir: std::path::PathBuf,
+    /// Hash → (part name, path below output/, size) of the last build.
+    previous: std::collections::HashMap<String, Vec<(String, String, usize)>>,
+    /// What this build made, in the same form.
+    made: std::sync::Mutex<std::collections::BTreeMap<String, Vec<(String, String, usize)>>>,
 }
 
 impl PdfCache {
-    pub fn new(dir: std::path::PathBuf) -> PdfCache {
-        PdfCache { dir, used: Default::default() }
+    /// Where the list is, below output/.
+    pub const INDEX: &str = "kits/typeset.txt";
+
+    /// The kits the last build left in `out_dir` (none when it listed none).
+    pub fn open(out_dir: &std::path::Path) -> PdfCache {
+        let text = fs::read_to_string(out_dir.join(Self::INDEX)).unwrap_or_default();
+        let mut previous: std::collections::HashMap<String, Vec<(String, String, usize)>> = Default::default();
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let fields: Vec<&str> = line.split('\t').collect();
+            if let [key, name, path, size] = fields[..] {
+                if let (true, Ok(size)) = (crate::write::is_safe_relative(path), size.parse()) {
+                    previous.entry(key.to_string()).or_default().push((name.to_string(), path.to_string(), size));
+                }
+            }
+        }
+        PdfCache { out_dir: out_dir.to_path_buf(), previous, made: Default::default() }
     }
 
     /// The hash of a dars program (its size and time: a rebuilt dars may typeset
-    /// differently) and `parts`, as a file name.
+    /// differently) and `parts`.
     pub fn key(parts: &[&[u8]]) -> String {
         let mut h = DefaultHasher::new();
         if let Some(exe) = std::env::current_exe().ok().and_then(|e| fs::metadata(e).ok()) {
@@ -74,78 +91,37 @@ impl PdfCache {
         format!("{:016x}", h.finish())
     }
 
-    /// The named PDFs stored under `key`, if a build stored them (a damaged entry is none).
+    /// The named PDFs the last build made from `key`, when every one is still in output/
+    /// whole (its size, a PDF from its header to its end); else none.
     pub fn get(&self, key: &str) -> Option<Vec<(String, Vec<u8>)>> {
-        let bytes = fs::read(self.dir.join(key)).ok()?;
-        let parts = decode_parts(&bytes)?;
-        self.used.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_string());
-        Some(parts)
+        self.previous
+            .get(key)?
+            .iter()
+            .map(|(name, path, size)| {
+                let bytes = fs::read(self.out_dir.join(path)).ok()?;
+                let whole = bytes.len() == *size && bytes.starts_with(b"%PDF-") && bytes.trim_ascii_end().ends_with(b"%%EOF");
+                whole.then(|| (name.clone(), bytes))
+            })
+            .collect()
     }
 
-    /// Stores `parts` under `key`, beside and renamed over; a cache that cannot be written
-    /// only costs time in the next build.
-    pub fn put(&self, key: &str, parts: &[(String, Vec<u8>)]) {
-        self.used.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_string());
-        if fs::create_dir_all(&self.dir).is_err() {
-            return;
-        }
-        let tmp = self.dir.join(format!(".{key}.{}", std::process::id()));
-        if fs::write(&tmp, encode_parts(parts)).and_then(|_| fs::rename(&tmp, self.dir.join(key))).is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
+    /// Notes that this build's kit `key` is the files `parts` (name, path, size).
+    pub fn record(&self, key: &str, parts: Vec<(String, String, usize)>) {
+        self.made.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_string(), parts);
     }
 
-    /// Removes the entries this build did not use.
-    pub fn prune(&self) {
-        let used = self.used.lock().unwrap_or_else(|p| p.into_inner());
-        let Ok(entries) = fs::read_dir(&self.dir) else { return };
-        for e in entries.flatten() {
-            if e.file_name().to_str().is_none_or(|n| !used.contains(n)) {
-                let _ = fs::remove_file(e.path());
+    /// The list to write as `INDEX`: this build's kits, or none when it made none.
+    pub fn index(&self) -> Option<String> {
+        let made = self.made.lock().unwrap_or_else(|p| p.into_inner());
+        if made.is_empty() {
+            return None;
+        }
+        let mut text = String::from("# dars: what each centre's kit was typeset from (a hash) and its files; the next build reuses a kit whose hash is unchanged\n");
+        for (key, parts) in made.iter() {
+            for (name, path, size) in parts {
+                text.push_str(&format!("{key}\t{name}\t{path}\t{size}\n"));
             }
         }
-    }
-}
-
-/// `count`, then for each part: name length, name, bytes length, bytes (u64 little-endian).
-fn encode_parts(parts: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(8 + parts.iter().map(|(n, b)| 16 + n.len() + b.len()).sum::<usize>());
-    out.extend((parts.len() as u64).to_le_bytes());
-    for (name, bytes) in parts {
-        out.extend((name.len() as u64).to_le_bytes());
-        out.extend(name.as_bytes());
-        out.extend((bytes.len() as u64).to_le_bytes());
-        out.extend(bytes);
-    }
-    out
-}
-
-fn decode_parts(mut bytes: &[u8]) -> Option<Vec<(String, Vec<u8>)>> {
-    let mut take = |n: usize| -> Option<&[u8]> {
-        let (head, rest) = (bytes.get(..n)?, bytes.get(n..)?);
-        bytes = rest;
-        Some(head)
-    };
-    let count = u64::from_le_bytes(take(8)?.try_into().ok()?) as usize;
-    let mut parts = Vec::new();
-    for _ in 0..count.min(1 << 16) {
-        let n = u64::from_le_bytes(take(8)?.try_into().ok()?) as usize;
-        let name = String::from_utf8(take(n)?.to_vec()).ok()?;
-        let n = u64::from_le_bytes(take(8)?.try_into().ok()?) as usize;
-        parts.push((name, take(n)?.to_vec()));
-    }
-    Some(parts)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parts_survive_the_round_trip_and_damage_is_refused() {
-        let parts = vec![("a".to_string(), b"%PDF-1".to_vec()), ("day-2".to_string(), Vec::new())];
-        let bytes = encode_parts(&parts);
-        assert_eq!(decode_parts(&bytes), Some(parts));
-        assert_eq!(decode_parts(&bytes[..bytes.len() - 3]), None);
+        Some(text)
     }
 }

@@ -228,27 +228,30 @@ fn kits_that_did_not_change_are_not_typeset_again() {
     let root = dir.path().join("project");
     copy_tree(&site.root.join("content"), &root.join("content"));
     copy_tree(&site.out, &root.join("output"));
-    copy_tree(&site.root.join("output.dars-cache"), &root.join("output.dars-cache"));
-    let cache = root.join("output.dars-cache");
-    let entries = |dir: &Path| -> Vec<(String, std::time::SystemTime)> {
-        let mut v: Vec<_> = fs::read_dir(dir).unwrap().flatten().map(|e| (e.file_name().to_string_lossy().into_owned(), e.metadata().unwrap().modified().unwrap())).collect();
-        v.sort();
-        v
-    };
-    let before = entries(&cache);
-    assert_eq!(before.len(), 4, "one kit per centre and language: {before:?}");
-    // The second centre gets a room: its two kits change, the first centre's do not.
+    let out = root.join("output");
+    let index = |out: &Path| -> Vec<String> { fs::read_to_string(out.join("kits/typeset.txt")).unwrap().lines().filter(|l| !l.starts_with('#')).map(str::to_string).collect() };
+    let before = index(&out);
+    assert_eq!(before.len(), 2 * 2 * 10, "every PDF of both centres' kits is listed: {before:?}");
+    // A mark in a PDF of the unchanged centre (same size, still a PDF): only a kit read back
+    // from output/ rather than typeset again keeps it.
+    let kept = out.join("fr/centres/dar-chabab-hassnouna/day-1-report-fr.pdf");
+    let mut bytes = fs::read(&kept).unwrap();
+    // A byte of the binary comment on the PDF's second line ("%PDF-1.7\n%…").
+    let at = bytes.iter().position(|b| *b == b'\n').unwrap() + 2;
+    assert_eq!(bytes[at - 1], b'%', "a comment line after the header");
+    bytes[at] = if bytes[at] == 0xAA { 0xAB } else { 0xAA };
+    fs::write(&kept, &bytes).unwrap();
+    // The second centre gets a room: its kits change, the first centre's do not.
     let centres = CENTRES.to_string() + "    room: { fr: \"Salle Neuve\", ar: \"القاعة الجديدة\" }\n";
     fs::write(root.join("content/centres.yaml"), centres).unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(20));
-    let result = build_with_binary(&root.join("content"), &root.join("output"));
+    let result = build_with_binary(&root.join("content"), &out);
     assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
-    let after = entries(&cache);
-    assert_eq!(after.len(), 4, "entries no build uses are removed: {after:?}");
-    let kept: Vec<_> = after.iter().filter(|e| before.contains(e)).collect();
-    assert_eq!(kept.len(), 2, "the unchanged centre's kits are reused as they were:\nbefore {before:?}\nafter {after:?}");
-    let text = pdf_text(&root.join("output/fr/centres/complexe-azarqa/day-1-report-fr.pdf"));
-    assert!(text.contains("Salle Neuve"), "the changed kit is typeset again");
+    assert_eq!(fs::read(&kept).unwrap(), bytes, "the unchanged centre's kit was typeset again");
+    let after = index(&out);
+    let same: Vec<&String> = after.iter().filter(|l| before.contains(l)).collect();
+    assert!(same.len() == 20 && same.iter().all(|l| l.contains("dar-chabab-hassnouna")), "only the unchanged centre's entries stay: {same:?}");
+    assert!(pdf_text(&out.join("fr/centres/complexe-azarqa/day-1-report-fr.pdf")).contains("Salle Neuve"), "the changed kit is typeset again");
+    assert!(files_below(dir.path()).iter().all(|f| f.starts_with("project/content/") || f.starts_with("project/output/")), "nothing kept outside output/");
 }
 
 #[test]

@@ -5,8 +5,9 @@
 //!
 //! Scale: a centre's kit in one language is laid out as one Typst document (all days, both
 //! sheets) and cut into one PDF per sheet (`Typesetter::pdf_parts`); what was typeset is
-//! kept in a `PdfCache` by the hash of its template and data, so a build re-typesets only
-//! the kits whose centre, programme, labels or template changed. Measured in benches/kits.rs.
+//! listed in output/ by the hash of its template and data (`PdfCache`), so a build
+//! re-typesets only the kits whose centre, programme, labels or template changed and reads
+//! the others back from output/. Measured in benches/kits.rs.
 
 use std::collections::HashMap;
 
@@ -44,6 +45,10 @@ pub fn render_kits(cx: &RenderContext, kit: Option<&HandoutKit>, handouts: &[Han
             Err(d) => diags.extend(d),
         }
     }
+    // What these kits were made from, for the next build (see `PdfCache`).
+    if let Some(index) = cx.cache.and_then(|cache| cache.index()).filter(|_| !diags.has_errors()) {
+        files.push(file(cx, crate::cache::PdfCache::INDEX.to_string(), index.into_bytes())?);
+    }
     diags.into_result((files, zips))
 }
 
@@ -56,10 +61,16 @@ fn centre_kit(cx: &RenderContext, kit: Option<&HandoutKit>, handouts: &[HandoutP
     for lang in &site.languages {
         let lang = lang.code.as_str();
         if let Some(kit) = kit {
-            for (part, bytes) in kit_pdfs(cx, kit, c, lang)? {
+            let (key, parts) = kit_pdfs(cx, kit, c, lang)?;
+            let mut made = Vec::new();
+            for (part, bytes) in parts {
                 let path = format!("{lang}/centres/{}/{part}-{lang}.pdf", site.centres[c].slug);
                 sizes.insert(path.clone(), bytes.len());
+                made.push((part.clone(), path, bytes.len()));
                 zip_entries.push((format!("{lang}/{part}-{lang}.pdf"), bytes));
+            }
+            if let Some(cache) = cx.cache {
+                cache.record(&key, made);
             }
         }
         for day in &site.days {
@@ -99,20 +110,16 @@ fn file(cx: &RenderContext, path: String, bytes: Vec<u8>) -> Result<OutputFile, 
     }
 }
 
-/// The centre's PDFs in `lang`, named `day-N-SHEET`: from the cache when the same
-/// template and data were typeset before.
-fn kit_pdfs(cx: &RenderContext, kit: &HandoutKit, c: usize, lang: &str) -> Result<Vec<(String, Vec<u8>)>, Diagnostics> {
+/// The centre's PDFs in `lang`, named `day-N-SHEET`, with the hash of what they are made
+/// from: read back from output/ when the last build made them from the same.
+fn kit_pdfs(cx: &RenderContext, kit: &HandoutKit, c: usize, lang: &str) -> Result<(String, Vec<(String, Vec<u8>)>), Diagnostics> {
     let data = serde_json::to_vec(&kit_data(cx, c, lang)).expect("JSON values serialize");
     let template = kit.template();
     let key = crate::cache::PdfCache::key(&[template.kit.text.as_bytes(), template.blocks.text.as_bytes(), kit.fonts_fingerprint().as_bytes(), &data]);
     if let Some(parts) = cx.cache.and_then(|cache| cache.get(&key)) {
-        return Ok(parts);
+        return Ok((key, parts));
     }
-    let parts = kit.typesetter().pdf_parts(&kit_document(cx, kit, c, lang, data), "kit-part")?;
-    if let Some(cache) = cx.cache {
-        cache.put(&key, &parts);
-    }
-    Ok(parts)
+    Ok((key, kit.typesetter().pdf_parts(&kit_document(cx, kit, c, lang, data), "kit-part")?))
 }
 
 fn kit_document(cx: &RenderContext, kit: &HandoutKit, c: usize, lang: &str, data: Vec<u8>) -> Document {
