@@ -104,7 +104,11 @@ fn percent_decoded(s: &str) -> String {
 
 /// The pages of a PDF's text, and the last one that shows `title` (the cover lists titles too).
 fn lesson_page(pdf: &str, title: &str) -> String {
-    let pages: Vec<String> = pdf.split('\u{c}').map(str::to_string).collect();
+    // The learner handout ends with the self-assessment grid, which names the lessons again:
+    // the pages before it.
+    let grids: Vec<String> = LANGS.iter().map(|l| skeleton(&label(l, "self_assessment"))).collect();
+    let is_grid = |p: &str| grids.iter().any(|g| skeleton(p).contains(g.as_str()));
+    let pages: Vec<String> = pdf.split('\u{c}').take_while(|p| !is_grid(p)).map(str::to_string).collect();
     let want = skeleton(title);
     pages.iter().rev().find(|p| skeleton(p).contains(&want)).unwrap_or_else(|| panic!("no page shows {title}")).clone()
 }
