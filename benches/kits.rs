@@ -86,7 +86,7 @@ fn main() {
     opts.content_dir = content.clone();
     let builder = Builder::new();
     let (site, theme) = builder.load(&opts).unwrap_or_else(|d| panic!("{d}"));
-    let kit = HandoutKit::load(&opts.theme_dir).unwrap_or_else(|d| panic!("{d}"));
+    let kit = HandoutKit::load(&theme).unwrap_or_else(|d| panic!("{d}"));
     let cx = RenderContext { site: &site, theme: &theme, highlighter: &builder.highlighter, pdf: true, bodies: None, sink: None, cache: None };
     for layout in [Layout::PerCentre, Layout::PerSheet] {
         typst::comemo::evict(0);
