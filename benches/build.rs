@@ -40,7 +40,7 @@ fn main() {
     println!("full build of the shipped site, cold: median {:.1?} over {RUNS} runs ({pages} HTML pages, PDFs included)", median(totals));
 
     let (site, theme) = builder.load(&opts).unwrap_or_else(|d| panic!("{d}"));
-    let cx = RenderContext { site: &site, theme: &theme, highlighter: &builder.highlighter, pdf: true, bodies: None, sink: None };
+    let cx = RenderContext { site: &site, theme: &theme, highlighter: &builder.highlighter, pdf: true, bodies: None, sink: None, cache: None };
     let mut times = Vec::new();
     let mut warm = Vec::new();
     let mut pdfs = 0;

@@ -130,7 +130,8 @@ impl Builder {
         // (dropped on error, the staging folder is removed).
         let staging = output.staging()?;
         self.highlighter.take_spent();
-        let rendered = timed(&mut report, "render", || self.render_into(&site, &theme, opts.pdf, Some(&staging)))?;
+        let cache = crate::cache::PdfCache::open(&opts.output_dir);
+        let rendered = timed(&mut report, "render", || self.render_cached(&site, &theme, opts.pdf, Some(&staging), Some(&cache)))?;
         report.renderers = rendered.times;
         report.cpu.push(("highlight", self.highlighter.take_spent()));
         report.warnings = rendered.warnings;
@@ -210,15 +211,20 @@ impl Builder {
 
     /// As `render`, handing pages to `sink` as they come (only their links are kept).
     pub fn render_into(&self, site: &Site, theme: &Theme, pdf: bool, sink: Option<&dyn PageSink>) -> Result<Rendered, Diagnostics> {
+        self.render_cached(site, theme, pdf, sink, None)
+    }
+
+    /// As `render_into`, taking typeset kits from `cache` and keeping new ones there.
+    pub fn render_cached(&self, site: &Site, theme: &Theme, pdf: bool, sink: Option<&dyn PageSink>, cache: Option<&crate::cache::PdfCache>) -> Result<Rendered, Diagnostics> {
         let start = Instant::now();
-        let (bodies, mut diags) = crate::render::prerender_bodies(&RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: None, sink: None });
+        let (bodies, mut diags) = crate::render::prerender_bodies(&RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: None, sink: None, cache: None });
         let bodies_time = start.elapsed();
         if diags.has_errors() {
             // The pages would only repeat these errors; the checks can still add theirs.
             diags.extend(crate::check::site_checks(site, &bodies));
             return Err(diags.sorted());
         }
-        let cx = RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: Some(&bodies), sink };
+        let cx = RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: Some(&bodies), sink, cache };
         let (results, checks): (Vec<(&'static str, Duration, Result<Vec<OutputFile>, Diagnostics>)>, _) = rayon::join(
             || {
                 self.renderers

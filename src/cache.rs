@@ -49,3 +49,84 @@ pub fn inputs_hash(opts: &BuildOptions) -> Option<String> {
     }
     Some(format!("{:016x}", h.finish()))
 }
+
+/// The kits of the last build, found again in output/: what each was typeset from (a hash
+/// of its template, data, fonts and the dars program) and the files it made are listed in
+/// output/`kits/typeset.txt`, which the build writes with the kits. A kit whose hash is
+/// listed there, with its files whole in output/, is read back instead of typeset again.
+/// Nothing is kept outside output/, and nothing twice.
+pub struct PdfCache {
+    out_dir: std::path::PathBuf,
+    /// Hash → (part name, path below output/, size) of the last build.
+    previous: std::collections::HashMap<String, Vec<(String, String, usize)>>,
+    /// What this build made, in the same form.
+    made: std::sync::Mutex<std::collections::BTreeMap<String, Vec<(String, String, usize)>>>,
+}
+
+impl PdfCache {
+    /// Where the list is, below output/.
+    pub const INDEX: &str = "kits/typeset.txt";
+
+    /// The kits the last build left in `out_dir` (none when it listed none).
+    pub fn open(out_dir: &std::path::Path) -> PdfCache {
+        let text = fs::read_to_string(out_dir.join(Self::INDEX)).unwrap_or_default();
+        let mut previous: std::collections::HashMap<String, Vec<(String, String, usize)>> = Default::default();
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let fields: Vec<&str> = line.split('\t').collect();
+            if let [key, name, path, size] = fields[..] {
+                if let (true, Ok(size)) = (crate::write::is_safe_relative(path), size.parse()) {
+                    previous.entry(key.to_string()).or_default().push((name.to_string(), path.to_string(), size));
+                }
+            }
+        }
+        PdfCache { out_dir: out_dir.to_path_buf(), previous, made: Default::default() }
+    }
+
+    /// The hash of a dars program (its size and time: a rebuilt dars may typeset
+    /// differently) and `parts`.
+    pub fn key(parts: &[&[u8]]) -> String {
+        let mut h = DefaultHasher::new();
+        if let Some(exe) = std::env::current_exe().ok().and_then(|e| fs::metadata(e).ok()) {
+            exe.len().hash(&mut h);
+            format!("{:?}", exe.modified().ok()).hash(&mut h);
+        }
+        for p in parts {
+            p.hash(&mut h);
+        }
+        format!("{:016x}", h.finish())
+    }
+
+    /// The named PDFs the last build made from `key`, when every one is still in output/
+    /// whole (its size, a PDF from its header to its end); else none.
+    pub fn get(&self, key: &str) -> Option<Vec<(String, Vec<u8>)>> {
+        self.previous
+            .get(key)?
+            .iter()
+            .map(|(name, path, size)| {
+                let bytes = fs::read(self.out_dir.join(path)).ok()?;
+                let whole = bytes.len() == *size && bytes.starts_with(b"%PDF-") && bytes.trim_ascii_end().ends_with(b"%%EOF");
+                whole.then(|| (name.clone(), bytes))
+            })
+            .collect()
+    }
+
+    /// Notes that this build's kit `key` is the files `parts` (name, path, size).
+    pub fn record(&self, key: &str, parts: Vec<(String, String, usize)>) {
+        self.made.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_string(), parts);
+    }
+
+    /// The list to write as `INDEX`: this build's kits, or none when it made none.
+    pub fn index(&self) -> Option<String> {
+        let made = self.made.lock().unwrap_or_else(|p| p.into_inner());
+        if made.is_empty() {
+            return None;
+        }
+        let mut text = String::from("# dars: what each centre's kit was typeset from (a hash) and its files; the next build reuses a kit whose hash is unchanged\n");
+        for (key, parts) in made.iter() {
+            for (name, path, size) in parts {
+                text.push_str(&format!("{key}\t{name}\t{path}\t{size}\n"));
+            }
+        }
+        Some(text)
+    }
+}

@@ -83,7 +83,7 @@ pub fn load_with(content_dir: &Path, programme: Result<ProgrammeFile, Diagnostic
     }
     let centres_path = content_dir.join(CENTRES_FILE);
     // centres.yaml is optional: a programme without one has no centres page.
-    let centres = if centres_path.exists() { read_text(&centres_path).and_then(|t| yaml::parse::<CentresFile>(&t, &centres_path, 1)) } else { Ok(CentresFile::default()) };
+    let centres = if centres_path.exists() { read_text(&centres_path).and_then(|t| yaml::parse_centres(&t, &centres_path)) } else { Ok(CentresFile::default()) };
 
     let mut diags = Diagnostics::new();
     let (lesson_paths, assets) = walk(content_dir, &mut diags);

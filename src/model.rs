@@ -30,6 +30,7 @@ pub struct Site {
     pub limits: crate::limits::Limits,
     pub days: Vec<Day>,
     pub centres: Vec<Centre>,
+    pub kit: KitSettings,
     /// Published lessons, sorted by day then order.
     pub lessons: Vec<Lesson>,
     /// Lessons left out because a translation is marked `draft`.
@@ -78,7 +79,29 @@ pub struct Centre {
     pub city: Localized,
     pub name: Localized,
     pub launch: bool,
+    /// Its folder on the site, `centres/SLUG/`: unique, made of letters, digits and `-`.
+    pub slug: String,
+    pub trainers: Vec<String>,
+    /// The date of each day of `Site::days`, in that order: the centre's own or the
+    /// programme's.
+    pub dates: Vec<Date>,
+    /// Whether `dates` are the centre's own (centres.yaml) rather than the programme's.
+    pub own_dates: bool,
+    pub room: Localized,
+    pub contact: Option<String>,
+    pub attendance_rows: u32,
 }
+
+/// What the trainer's kits hold, from programme.yaml's `kit:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KitSettings {
+    pub parent_signature: bool,
+}
+
+/// Rows of an attendance sheet when neither file says.
+pub const DEFAULT_ATTENDANCE_ROWS: u32 = 25;
+/// Rows an attendance sheet may have: a sheet of 1,000 rows is a typing mistake.
+pub const ATTENDANCE_ROWS: std::ops::RangeInclusive<u32> = 1..=200;
 
 #[derive(Debug, Clone)]
 pub struct Lesson {
@@ -221,18 +244,11 @@ pub fn build_partial(loaded: &Loaded, mut diags: Diagnostics) -> (Site, Diagnost
     }
     days.sort_by_key(|d| d.number);
 
-    let centres = loaded
-        .centres
-        .centres
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            for (what, l) in [("region", &c.region), ("city", &c.city), ("name", &c.name)] {
-                check_localized(&format!("centre {} {what}", i + 1), l, &centres_path, &mut diags);
-            }
-            Centre { region: shown(&c.region), city: shown(&c.city), name: shown(&c.name), launch: c.launch }
-        })
-        .collect();
+    let centres = centres(loaded, &days, &centres_path, &check_localized, &mut diags);
+    if let Some(rows) = p.kit.attendance_rows.filter(|r| !ATTENDANCE_ROWS.contains(r)) {
+        let d = Diagnostic::error(&programme_path, rows_message(rows));
+        diags.push(match p.line_of("kit.attendance_rows") { Some(line) => d.at(line, None), None => d });
+    }
 
     let (mut lessons, drafts, mut broken) = pair_translations(&loaded.lessons, &loaded.failed, &codes, &days, &mut diags);
     broken.extend(loaded.failed.iter().cloned());
@@ -265,6 +281,7 @@ pub fn build_partial(loaded: &Loaded, mut diags: Diagnostics) -> (Site, Diagnost
         limits: p.limits,
         days,
         centres,
+        kit: KitSettings { parent_signature: p.kit.parent_signature },
         lessons,
         drafts,
         assets: loaded.assets.clone(),
@@ -273,6 +290,96 @@ pub fn build_partial(loaded: &Loaded, mut diags: Diagnostics) -> (Site, Diagnost
     };
     check_midnight(&site, p, &programme_path, &mut diags);
     (site, diags)
+}
+
+fn rows_message(rows: u32) -> String {
+    let (lo, hi) = (ATTENDANCE_ROWS.start(), ATTENDANCE_ROWS.end());
+    format!("an attendance sheet of {rows} rows; give it {lo} to {hi} rows")
+}
+
+/// The centres of centres.yaml, checked: each text in every language, a unique slug, its
+/// own dates (one per day of the programme, real dates) and rows within bounds.
+fn centres(
+    loaded: &Loaded,
+    days: &[Day],
+    file: &PathBuf,
+    check_localized: &dyn Fn(&str, &Localized, &PathBuf, &mut Diagnostics),
+    diags: &mut Diagnostics,
+) -> Vec<Centre> {
+    let c_file = &loaded.centres;
+    let default_rows = c_file.attendance_rows.or(loaded.programme.kit.attendance_rows).unwrap_or(DEFAULT_ATTENDANCE_ROWS);
+    if let Some(rows) = c_file.attendance_rows.filter(|r| !ATTENDANCE_ROWS.contains(r)) {
+        diags.push(at_line(Diagnostic::error(file, rows_message(rows)), c_file.line_of("attendance_rows")));
+    }
+    let mut slugs: HashMap<String, usize> = HashMap::new();
+    let mut out = Vec::new();
+    for (i, c) in c_file.centres.iter().enumerate() {
+        let key = |k: &str| c_file.line_of(&format!("centres.{i}.{k}")).or_else(|| c_file.line_of(&format!("centres.{i}")));
+        for (what, l) in [("region", &c.region), ("city", &c.city), ("name", &c.name)] {
+            check_localized(&format!("centre {} {what}", i + 1), l, file, diags);
+        }
+        let default_name = c.name.get(&loaded.programme.default_language).or_else(|| c.name.values().next()).map(String::as_str).unwrap_or("");
+        let slug = match &c.slug {
+            Some(s) if crate::load::slugify(s) == *s && !s.is_empty() => s.clone(),
+            Some(s) => {
+                diags.push(at_line(Diagnostic::error(file, format!("centre {}: slug `{s}` is not usable in an address; write it with lowercase letters, digits and `-`, e.g. `{}`", i + 1, crate::load::slugify(s))), key("slug")));
+                crate::load::slugify(s)
+            }
+            None => centre_slug(default_name),
+        };
+        if let Some(first) = slugs.insert(slug.clone(), i) {
+            let message = format!("centres {} and {} would both live at centres/{slug}/; give one of them its own `slug:`", first + 1, i + 1);
+            diags.push(at_line(Diagnostic::error(file, message), key("name")));
+        }
+        let mut dates: Vec<Date> = days.iter().map(|d| d.date).collect();
+        if !c.dates.is_empty() {
+            if c.dates.len() != days.len() {
+                let message = format!("centre {}: {} dates for {} session days; list one date per day, in the programme's order", i + 1, c.dates.len(), days.len());
+                diags.push(at_line(Diagnostic::error(file, message), key("dates")));
+            }
+            for (j, (text, slot)) in c.dates.iter().zip(dates.iter_mut()).enumerate() {
+                match Date::parse(text) {
+                    Some(d) => *slot = d,
+                    None => {
+                        let line = c_file.line_of(&format!("centres.{i}.dates.{j}")).or_else(|| key("dates"));
+                        diags.push(at_line(Diagnostic::error(file, format!("centre {}: date `{text}` is not a date; write it as YYYY-MM-DD", i + 1)), line));
+                    }
+                }
+            }
+        }
+        let attendance_rows = c.attendance_rows.unwrap_or(default_rows);
+        if !ATTENDANCE_ROWS.contains(&attendance_rows) && c.attendance_rows.is_some() {
+            diags.push(at_line(Diagnostic::error(file, format!("centre {}: {}", i + 1, rows_message(attendance_rows))), key("attendance_rows")));
+        }
+        out.push(Centre {
+            region: shown(&c.region),
+            city: shown(&c.city),
+            name: shown(&c.name),
+            launch: c.launch,
+            slug,
+            trainers: c.trainers.clone(),
+            own_dates: !c.dates.is_empty(),
+            dates,
+            room: shown(&c.room),
+            contact: c.contact.clone(),
+            attendance_rows,
+        });
+    }
+    out
+}
+
+/// A centre's address from its name: accents dropped (`Laâyoune` → `laayoune`, `Août` →
+/// `aout`), so its links and the file names of its zip read alike on every system.
+fn centre_slug(name: &str) -> String {
+    use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
+    crate::load::slugify(&name.nfd().filter(|c| !is_combining_mark(*c)).collect::<String>())
+}
+
+fn at_line(d: Diagnostic, line: Option<usize>) -> Diagnostic {
+    match line {
+        Some(line) => d.at(line, None),
+        None => d,
+    }
 }
 
 /// A text of programme.yaml or centres.yaml in each language as pages show it: code

@@ -160,7 +160,7 @@ impl Session {
         let pdf = self.opts.pdf;
         let Some(state) = self.state.as_mut() else { return Ok(Update { kind: "nothing", changed: Vec::new(), follow: None, elapsed: Duration::ZERO }) };
         let days: Vec<u32> = std::mem::take(&mut state.stale_days).into_iter().collect();
-        let cx = RenderContext { site: &state.site, theme: &state.theme, highlighter: &self.builder.highlighter, pdf, bodies: None, sink: None };
+        let cx = RenderContext { site: &state.site, theme: &state.theme, highlighter: &self.builder.highlighter, pdf, bodies: None, sink: None, cache: None };
         let out = rerender_handouts(&cx, state.kit.as_ref(), &state.files, &days)?;
         let mut files = state.files.clone();
         let fresh: HashSet<&str> = out.iter().map(|f| f.path.as_str()).collect();
@@ -180,7 +180,7 @@ fn shape(site: &Site) -> Vec<(u32, u32, &str)> {
 }
 
 fn rerender(builder: &Builder, state: &mut State, site: &Site, rels: &BTreeSet<String>, pdf: bool) -> Result<Update, Diagnostics> {
-    let cx = RenderContext { site, theme: &state.theme, highlighter: &builder.highlighter, pdf, bodies: None, sink: None };
+    let cx = RenderContext { site, theme: &state.theme, highlighter: &builder.highlighter, pdf, bodies: None, sink: None, cache: None };
     let old = &state.site;
     // Days whose handouts change: the days the edited lessons were on, and are on now.
     let lesson_days = |s: &Site| -> Vec<u32> { rels.iter().filter_map(|r| s.by_source.get(r).map(|(i, _)| s.lessons[*i].day)).collect() };
@@ -267,6 +267,13 @@ fn rerender_handouts(cx: &RenderContext, kit: Option<&HandoutKit>, files: &BTree
         out.push(h.html);
     }
     let mut diags = Diagnostics::new();
+    // The centres' zips are made with the whole site; their sizes stay as they were.
+    let kit_zips: Vec<Option<usize>> = (0..site.centres.len())
+        .map(|c| match files.get(&crate::render::centre_zip_path(site, c)).map(|c| &**c) {
+            Some(Contents::Bytes(b)) => Some(b.len()),
+            _ => None,
+        })
+        .collect();
     for lang in &site.languages {
         let mut all: Vec<(u32, Version, Vec<u8>)> = Vec::new();
         for d in &site.days {
@@ -282,7 +289,7 @@ fn rerender_handouts(cx: &RenderContext, kit: Option<&HandoutKit>, files: &BTree
             }
         }
         let refs: Vec<(u32, Version, &[u8])> = all.iter().map(|(d, v, b)| (*d, *v, b.as_slice())).collect();
-        match pack_and_downloads(cx, &lang.code, &refs) {
+        match pack_and_downloads(cx, &lang.code, &refs, &kit_zips) {
             Ok(f) => out.extend(f),
             Err(d) => diags.extend(d),
         }

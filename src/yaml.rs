@@ -64,6 +64,21 @@ pub struct ProgrammeFile {
     /// Bounds on lessons, images and handouts (see `crate::limits`).
     #[serde(default)]
     pub limits: crate::limits::Limits,
+    /// What the trainer's kit of each centre holds (see `crate::render::kit`).
+    #[serde(default)]
+    pub kit: KitEntry,
+}
+
+/// `kit:` of programme.yaml (and the rows of a centre in centres.yaml).
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct KitEntry {
+    /// Rows of the attendance sheet (default 25).
+    #[serde(default)]
+    pub attendance_rows: Option<u32>,
+    /// Whether the attendance sheet has a column for a parent's signature.
+    #[serde(default)]
+    pub parent_signature: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -118,6 +133,20 @@ pub struct CentresFile {
     #[serde(default)]
     pub intro: Localized,
     pub centres: Vec<CentreEntry>,
+    /// Rows of every centre's attendance sheet, unless a centre says otherwise.
+    #[serde(default)]
+    pub attendance_rows: Option<u32>,
+    /// Line of each key and list item, by path (`centres.3.dates`): filled by
+    /// `parse_centres`.
+    #[serde(skip)]
+    pub lines: KeyLines,
+}
+
+impl CentresFile {
+    /// The line of the key or item at `path` (see `KeyLines`), when known.
+    pub fn line_of(&self, path: &str) -> Option<usize> {
+        self.lines.get(path).copied()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -128,6 +157,24 @@ pub struct CentreEntry {
     pub name: Localized,
     #[serde(default)]
     pub launch: bool,
+    /// Its address on the site (`centres/SLUG/`); made from its name when not given.
+    #[serde(default)]
+    pub slug: Option<String>,
+    /// The trainers who run the sessions there, as their names are written.
+    #[serde(default)]
+    pub trainers: Vec<String>,
+    /// Its own date of each session day, in the programme's order (YYYY-MM-DD), when it
+    /// does not run them on the programme's dates.
+    #[serde(default)]
+    pub dates: Vec<String>,
+    #[serde(default)]
+    pub room: Localized,
+    /// A phone number or address to reach the centre, as written.
+    #[serde(default)]
+    pub contact: Option<String>,
+    /// Rows of its attendance sheet.
+    #[serde(default)]
+    pub attendance_rows: Option<u32>,
 }
 
 /// The front matter of one lesson file.
@@ -188,6 +235,13 @@ pub fn parse_programme(text: &str, file: &Path) -> Result<ProgrammeFile, Diagnos
     let (mut programme, lines): (ProgrammeFile, _) = parse_with_lines(text, file, 1, true)?;
     programme.lines = lines;
     Ok(programme)
+}
+
+/// centres.yaml, with the line of each key (errors about a centre point at it).
+pub fn parse_centres(text: &str, file: &Path) -> Result<CentresFile, Diagnostic> {
+    let (mut centres, lines): (CentresFile, _) = parse_with_lines(text, file, 1, true)?;
+    centres.lines = lines;
+    Ok(centres)
 }
 
 fn parse_with_lines<T: DeserializeOwned>(text: &str, file: &Path, first_line: usize, want_lines: bool) -> Result<(T, KeyLines), Diagnostic> {

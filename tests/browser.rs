@@ -29,14 +29,22 @@ const LANGS: [&str; 2] = ["fr", "ar"];
 const CODE_LESSON: &str = "day-3/hello-python/index.html";
 
 /// One page of each kind, below `LANG/`.
-const PAGES: [&str; 6] = [
+const PAGES: [&str; 8] = [
     "index.html",
     "day-3/index.html",
     CODE_LESSON,
     "centres/index.html",
     "downloads/index.html",
     "day-3/handout/learner.html",
+    "centres/dar-chabab-hassnouna/index.html",
+    "centres/dar-chabab-hassnouna/day-1.html",
 ];
+
+/// Handouts and a centre's kit of a day: print pages, with a bar instead of the site's
+/// navigation.
+fn is_print_page(page: &str) -> bool {
+    page.contains("/handout/") || (page.starts_with("centres/") && !page.ends_with("index.html"))
+}
 
 const DESKTOP: (u32, u32) = (1280, 900);
 const PHONE: (u32, u32) = (360, 740);
@@ -71,7 +79,7 @@ async fn arabic_pages_are_right_to_left_french_ones_left_to_right_and_code_alway
                 if body != expected {
                     failures.push(format!("{path}: body computes direction: {body}, expected {expected}"));
                 }
-                let nav_css = if page.contains("/handout/") { ".handout-bar" } else { ".main-nav" };
+                let nav_css = if is_print_page(page) { ".handout-bar" } else { ".main-nav" };
                 let nav = computed(&b, nav_css, "direction").await;
                 if nav != expected {
                     failures.push(format!("{path}: {nav_css} computes direction: {nav}, expected {expected}"));
@@ -464,7 +472,7 @@ async fn nothing_scrolls_sideways_on_a_360px_phone_and_the_navigation_stays_visi
                         o["offenders"]
                     ));
                 }
-                let nav = if page.contains("/handout/") { ".handout-bar a, .handout-bar button" } else { ".main-nav a" };
+                let nav = if is_print_page(page) { ".handout-bar a, .handout-bar button" } else { ".main-nav a" };
                 let links = b.js_with(NAV_JS, vec![json!(nav)]).await;
                 let links = links.as_array().unwrap();
                 if links.is_empty() {

@@ -104,7 +104,11 @@ fn percent_decoded(s: &str) -> String {
 
 /// The pages of a lesson in a PDF's text (the cover and the day sheet list titles too).
 fn lesson_page(pdf: &str, title: &str) -> String {
-    let pages: Vec<String> = pdf.split('\u{c}').map(str::to_string).collect();
+    // The learner handout ends with the self-assessment grid, which names the lessons again:
+    // the pages before it.
+    let grids: Vec<String> = LANGS.iter().map(|l| skeleton(&label(l, "self_assessment"))).collect();
+    let is_grid = |p: &str| grids.iter().any(|g| skeleton(p).contains(g.as_str()));
+    let pages: Vec<String> = pdf.split('\u{c}').take_while(|p| !is_grid(p)).map(str::to_string).collect();
     let want = skeleton(title);
     // Its pages carry its title in their running header; the first also as its heading.
     let first = pages.iter().position(|p| skeleton(p).matches(&want).count() >= 2).unwrap_or_else(|| panic!("no page starts {title}"));

@@ -33,6 +33,8 @@ pub struct Rendered {
 pub struct HandoutKit {
     typesetter: Typesetter,
     template: HandoutTemplate,
+    /// The font files' names, sizes and times: part of what a cached kit was made from.
+    fonts_fingerprint: String,
 }
 
 impl HandoutKit {
@@ -47,12 +49,25 @@ impl HandoutKit {
                 Err(d) => diags.push(d),
             }
         }
+        let fonts_fingerprint = fonts_fingerprint(&fonts);
         let typesetter = Typesetter::from_fonts(fonts);
         let template = HandoutTemplate::load(theme);
         match (typesetter, template) {
-            (Ok(typesetter), Ok(template)) if diags.0.is_empty() => Ok(HandoutKit { typesetter, template }),
+            (Ok(typesetter), Ok(template)) if diags.0.is_empty() => Ok(HandoutKit { typesetter, template, fonts_fingerprint }),
             (a, b) => Err(Diagnostics(diags.0.into_iter().chain([a.err(), b.err()].into_iter().flatten().flat_map(|d| d.0)).collect())),
         }
+    }
+
+    pub fn typesetter(&self) -> &Typesetter {
+        &self.typesetter
+    }
+
+    pub fn template(&self) -> &HandoutTemplate {
+        &self.template
+    }
+
+    pub fn fonts_fingerprint(&self) -> &str {
+        &self.fonts_fingerprint
     }
 }
 
@@ -65,11 +80,11 @@ impl Renderer for Handouts {
         let kit = if cx.pdf { Some(HandoutKit::load(cx.theme)?) } else { None };
         let days: Vec<u32> = cx.site.days.iter().map(|d| d.number).collect();
         let handouts = render_days(cx, kit.as_ref(), &days)?;
-        let mut files = Vec::new();
+        let (mut files, zips) = crate::render::kit::render_kits(cx, kit.as_ref(), &crate::render::kit::handout_pdfs(&handouts))?;
         for lang in &cx.site.languages {
             let mine: Vec<(u32, Version, &[u8])> =
                 handouts.iter().filter(|h| h.lang == lang.code).filter_map(|h| Some((h.day, h.version, h.pdf.as_deref()?))).collect();
-            files.extend(pack_and_downloads(cx, &lang.code, &mine)?);
+            files.extend(pack_and_downloads(cx, &lang.code, &mine, &zips)?);
         }
         for h in handouts {
             if let Some(pdf) = h.pdf {
@@ -79,6 +94,17 @@ impl Renderer for Handouts {
         }
         Ok(files)
     }
+}
+
+/// The fonts' names and a hash of their bytes: part of what a kit was typeset from.
+fn fonts_fingerprint(fonts: &[(std::path::PathBuf, typst::foundations::Bytes)]) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for (origin, bytes) in fonts {
+        origin.hash(&mut h);
+        bytes.as_slice().hash(&mut h);
+    }
+    format!("{:016x}", h.finish())
 }
 
 /// Both versions of the handouts of `days`, in every language, in parallel; with PDFs
@@ -111,7 +137,7 @@ pub fn render_days(cx: &RenderContext, kit: Option<&HandoutKit>, days: &[u32]) -
 /// rayon's workers: typst waits on its own parallel work with `rayon::yield_now`, which
 /// runs whatever job is queued, such as another whole handout, inside the first one. With
 /// hundreds of handouts queued, they nested until memory (gigabytes) or the stack ran out.
-fn map_outside_rayon<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(crate) fn map_outside_rayon<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);
@@ -134,19 +160,23 @@ fn map_outside_rayon<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) 
 
 /// The offline zip and the downloads page of `lang`, from every PDF of that language.
 /// Without PDFs, the page lists the printable HTML handouts only.
-pub fn pack_and_downloads(cx: &RenderContext, lang: &str, pdfs: &[(u32, Version, &[u8])]) -> Result<Vec<OutputFile>, Diagnostics> {
+pub fn pack_and_downloads(cx: &RenderContext, lang: &str, pdfs: &[(u32, Version, &[u8])], kit_zips: &[Option<usize>]) -> Result<Vec<OutputFile>, Diagnostics> {
     if !cx.pdf {
-        return Ok(vec![downloads_page(cx, lang, pdfs, None)?]);
+        return Ok(vec![downloads_page(cx, lang, pdfs, None, kit_zips)?]);
     }
     let pack = zip_pack(lang, pdfs).map_err(|e| Diagnostic::error(pack_path(lang), format!("cannot make the zip: {e}")))?;
-    let page = downloads_page(cx, lang, pdfs, Some(pack.len()))?;
+    let page = downloads_page(cx, lang, pdfs, Some(pack.len()), kit_zips)?;
     Ok(vec![page, OutputFile::bytes(pack_path(lang), pack)])
 }
 
 /// The theme's Typst files, read once per build.
-struct HandoutTemplate {
+pub struct HandoutTemplate {
     main: SourceFile,
-    blocks: SourceFile,
+    pub blocks: SourceFile,
+    /// The children's self-assessment grid, which the learner handout imports.
+    assessment: SourceFile,
+    /// A centre's kit (see `render::kit`).
+    pub kit: SourceFile,
 }
 
 impl HandoutTemplate {
@@ -155,9 +185,9 @@ impl HandoutTemplate {
             let file = theme.file(&format!("handout/{name}"))?;
             Ok(SourceFile { virtual_path: format!("/{name}"), text: file.read_text()?, origin: file.origin.clone() })
         };
-        match (read("handout.typ"), read("blocks.typ")) {
-            (Ok(main), Ok(blocks)) => Ok(HandoutTemplate { main, blocks }),
-            (a, b) => Err(Diagnostics([a.err(), b.err()].into_iter().flatten().collect())),
+        match (read("handout.typ"), read("blocks.typ"), read("self-assessment.typ"), read("kit.typ")) {
+            (Ok(main), Ok(blocks), Ok(assessment), Ok(kit)) => Ok(HandoutTemplate { main, blocks, assessment, kit }),
+            (a, b, c, d) => Err(Diagnostics([a.err(), b.err(), c.err(), d.err()].into_iter().flatten().collect())),
         }
     }
 }
@@ -291,6 +321,7 @@ fn handout_html(cx: &RenderContext, day: &Day, lang: &str, version: Version) -> 
     extend_context(&mut c, fields);
     c.insert("materials", &day_materials(site, day, lang));
     c.insert("pdf_href", &cx.pdf.then(|| format!("{root}{}", handout_pdf_path(day.number, lang, version))));
+    c.insert("self_assessment", &(version == Version::Learner).then(|| crate::render::kit::self_assessment(cx, day, lang)));
     cx.page(path, render_template(cx, "handout.html", &c)?)
 }
 
@@ -322,7 +353,7 @@ fn notes_html(cx: &RenderContext, notes: &str, file: &Path, rel: &str, root: &st
 fn handout_document(cx: &RenderContext, template: &HandoutTemplate, day: &Day, lang: &str, version: Version) -> Result<Document, Diagnostics> {
     let site = cx.site;
     let strings = &cx.theme.strings[lang];
-    let mut sources = vec![clone_source(&template.main), clone_source(&template.blocks)];
+    let mut sources = vec![template.main.clone(), template.blocks.clone(), template.assessment.clone()];
     let mut lessons = Vec::new();
     let mut diags = Diagnostics::new();
     for (n, &i) in day.lessons.iter().enumerate() {
@@ -379,6 +410,7 @@ fn handout_document(cx: &RenderContext, template: &HandoutTemplate, day: &Day, l
         },
         "timetable": timetable,
         "materials": day_materials(site, day, lang),
+        "self_assessment": (version == Version::Learner).then(|| crate::render::kit::self_assessment(cx, day, lang)),
     });
     data["lessons"] = Value::Array(lessons);
     Ok(Document {
@@ -437,10 +469,6 @@ pub fn check_pdf_markup(site: &Site) -> Diagnostics {
     diags
 }
 
-fn clone_source(s: &SourceFile) -> SourceFile {
-    SourceFile { virtual_path: s.virtual_path.clone(), text: s.text.clone(), origin: s.origin.clone() }
-}
-
 /// A lesson's generated Typst source, which sees the block functions of the theme.
 fn lesson_source(virtual_path: &str, markup: String, origin: &Path) -> SourceFile {
     SourceFile { virtual_path: virtual_path.to_string(), text: format!("#import \"/blocks.typ\": *\n{markup}"), origin: origin.to_path_buf() }
@@ -461,7 +489,7 @@ fn zip_pack(lang: &str, pdfs: &[(u32, Version, &[u8])]) -> zip::result::ZipResul
     Ok(zip.finish()?.into_inner())
 }
 
-fn downloads_page(cx: &RenderContext, lang: &str, pdfs: &[(u32, Version, &[u8])], pack_size: Option<usize>) -> Result<OutputFile, Diagnostics> {
+fn downloads_page(cx: &RenderContext, lang: &str, pdfs: &[(u32, Version, &[u8])], pack_size: Option<usize>, kit_zips: &[Option<usize>]) -> Result<OutputFile, Diagnostics> {
     let site = cx.site;
     let strings = &cx.theme.strings[lang];
     let path = Page::Downloads.path(site, lang);
@@ -490,6 +518,7 @@ fn downloads_page(cx: &RenderContext, lang: &str, pdfs: &[(u32, Version, &[u8])]
     let mut c = base_context(cx, Page::Downloads, lang, &path, title, cx.theme.label(lang, "downloads_intro"));
     c.insert("handouts", &rows);
     c.insert("pack", &pack_size.map(|n| json!({ "href": format!("{root}{}", pack_path(lang)), "size": size(n) })));
+    c.insert("kits", &crate::render::kit::downloads_rows(cx, lang, kit_zips));
     // Made after every renderer (see crate::pack): its size is not known yet.
     c.insert("site_zip", &json!({ "href": format!("{root}{}", crate::pack::SITE_ZIP) }));
     Ok(OutputFile::bytes(path, render_template(cx, "downloads.html", &c)?))

@@ -4,6 +4,7 @@
 //! [`crate::write::PageSink`] as they go, so the write stage publishes all of them or none.
 
 pub mod handout;
+pub mod kit;
 pub mod links;
 pub mod pdf;
 pub mod search;
@@ -31,6 +32,9 @@ pub struct RenderContext<'a> {
     /// Where pages go as they are rendered (`dars build` stages them for writing, `dars
     /// check` keeps only their links); absent, pages stay in memory (watch mode).
     pub sink: Option<&'a dyn crate::write::PageSink>,
+    /// Typeset kits of earlier builds (`dars build` keeps them beside output/); absent,
+    /// every kit is typeset.
+    pub cache: Option<&'a crate::cache::PdfCache>,
 }
 
 impl RenderContext<'_> {
@@ -128,6 +132,10 @@ pub enum Page {
     Downloads,
     /// The print-ready handout of a day.
     Handout(u32, Version),
+    /// A centre's page: its dates and its kit (index into `Site::centres`).
+    Centre(usize),
+    /// A centre's printable kit of a day: attendance sheet and day report.
+    Kit(usize, u32),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -159,6 +167,16 @@ pub fn handout_pdf_path(day: u32, lang: &str, version: Version) -> String {
     format!("{lang}/day-{day}/handout/day-{day}-{}-{lang}.pdf", version.name())
 }
 
+/// A sheet of a centre's kit (`attendance`, `report`) for a day, beside its print page.
+pub fn kit_pdf_path(site: &Site, centre: usize, day: u32, sheet: &str, lang: &str) -> String {
+    format!("{lang}/centres/{}/day-{day}-{sheet}-{lang}.pdf", site.centres[centre].slug)
+}
+
+/// A centre's handouts and kit, in every language, in one zip for its USB stick.
+pub fn centre_zip_path(site: &Site, centre: usize) -> String {
+    format!("kits/{}.zip", site.centres[centre].slug)
+}
+
 /// Every handout PDF of a language in one zip, for USB sticks.
 pub fn pack_path(lang: &str) -> String {
     format!("{lang}/downloads/handouts-{lang}.zip")
@@ -179,12 +197,14 @@ impl Page {
             Page::NotFound => format!("{lang}/404.html"),
             Page::Downloads => format!("{lang}/downloads/index.html"),
             Page::Handout(day, version) => format!("{lang}/day-{day}/handout/{}.html", version.name()),
+            Page::Centre(c) => format!("{lang}/centres/{}/index.html", site.centres[c].slug),
+            Page::Kit(c, day) => format!("{lang}/centres/{}/day-{day}.html", site.centres[c].slug),
         }
     }
 
     /// Whether the website renderer writes it (the others come with the handouts).
     pub fn is_website_page(self) -> bool {
-        !matches!(self, Page::Downloads | Page::Handout(..))
+        !matches!(self, Page::Downloads | Page::Handout(..) | Page::Centre(_) | Page::Kit(..))
     }
 
     /// Whether search engines should list it.
@@ -203,6 +223,8 @@ pub fn site_pages(site: &Site) -> Vec<Page> {
     pages.extend(site.days.iter().map(|d| Page::Day(d.number)));
     pages.extend(site.days.iter().flat_map(|d| Version::ALL.map(|v| Page::Handout(d.number, v))));
     pages.extend((0..site.lessons.len()).map(Page::Lesson));
+    pages.extend((0..site.centres.len()).map(Page::Centre));
+    pages.extend((0..site.centres.len()).flat_map(|c| site.days.iter().map(move |d| Page::Kit(c, d.number))));
     pages
 }
 

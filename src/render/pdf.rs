@@ -59,6 +59,43 @@ impl Typesetter {
         diags.into_result(Typesetter { library: LazyHash::new(Library::builder().build()), book, fonts })
     }
 
+    /// Typesets `doc` once and cuts it into several PDFs: each part starts on the page of
+    /// a `#metadata("name") <part_label>` and runs to the next one. Laying out a centre's
+    /// whole kit in one document and exporting its pages apart costs one layout instead of
+    /// one per sheet (see benches/kits.rs).
+    pub fn pdf_parts(&self, doc: &Document, part_label: &str) -> Result<Vec<(String, Vec<u8>)>, Diagnostics> {
+        use std::num::NonZeroUsize;
+        use typst::foundations::{Label, Selector};
+        use typst::introspection::{Introspector, MetadataElem};
+        let world = DocumentWorld { typesetter: self, doc };
+        let compiled = typst::compile::<PagedDocument>(&world).output.map_err(|errs| doc.diagnostics(&world, &errs)).and_then(|c| doc.within_page_limit(c));
+        let parts = compiled.and_then(|compiled| {
+            let label = Label::new(typst::utils::PicoStr::intern(part_label)).expect("a part label is not empty");
+            let introspector = compiled.introspector();
+            let mut starts: Vec<(String, usize)> = Vec::new();
+            for elem in introspector.query(&Selector::Label(label)) {
+                let name = elem.to_packed::<MetadataElem>().and_then(|m| m.value.clone().cast::<String>().ok());
+                let page = elem.location().and_then(|loc| introspector.position(loc)).map(|p| p.page.get());
+                if let (Some(name), Some(page)) = (name, page) {
+                    starts.push((name, page));
+                }
+            }
+            let pages = compiled.pages().len();
+            let mut out = Vec::new();
+            for (i, (name, first)) in starts.iter().enumerate() {
+                let last = starts.get(i + 1).map_or(pages, |(_, next)| next.saturating_sub(1).max(*first));
+                let range = Some(NonZeroUsize::new(*first).expect("pages count from 1"))..=NonZeroUsize::new(last);
+                // typst 0.15 writes no tagged (accessible) PDF of a page range: a paper form
+                // to fill in by hand loses little.
+                let options = typst_pdf::PdfOptions { page_ranges: Some(typst::layout::PageRanges::new(vec![range])), tagged: false, ..Default::default() };
+                out.push((name.clone(), typst_pdf::pdf(&compiled, &options).map_err(|errs| doc.diagnostics(&world, &errs))?));
+            }
+            Ok(out)
+        });
+        typst::comemo::evict(EVICT_AFTER_DOCUMENTS);
+        parts
+    }
+
     /// Typesets `doc` into a PDF.
     pub fn pdf(&self, doc: &Document) -> Result<Vec<u8>, Diagnostics> {
         let world = DocumentWorld { typesetter: self, doc };
@@ -87,6 +124,7 @@ pub struct Document {
 }
 
 /// A Typst source, with the file authors know it by (for error messages).
+#[derive(Clone)]
 pub struct SourceFile {
     pub virtual_path: String,
     pub text: String,

@@ -91,7 +91,7 @@ fn page_html(cx: &RenderContext, page: Page, lang: &str) -> Result<(String, Stri
         }
         Page::Centres => ("centres.html", centres_title(cx, lang), desc(site, lang), centres_context(cx, lang)),
         Page::NotFound => ("404.html", cx.theme.label(lang, "not_found_title").to_string(), desc(site, lang), json!({})),
-        Page::Downloads | Page::Handout(..) => unreachable!("rendered by the handout renderer"),
+        Page::Downloads | Page::Handout(..) | Page::Centre(_) | Page::Kit(..) => unreachable!("rendered by the handout renderer"),
     };
     let mut context = base_context(cx, page, lang, &path, &title, &description);
     extend_context(&mut context, extra);
@@ -360,10 +360,18 @@ fn simple_markdown_html(markdown: &str, french: bool) -> String {
 fn centres_context(cx: &RenderContext, lang: &str) -> Value {
     let site = cx.site;
     let d = &site.default_language;
+    let root = root_prefix(&Page::Centres.path(site, lang));
     let mut centres: Vec<Value> = site
         .centres
         .iter()
-        .map(|c| json!({ "region": text(&c.region, lang, d), "city": text(&c.city, lang, d), "name": text(&c.name, lang, d), "launch": c.launch }))
+        .enumerate()
+        .map(|(i, c)| {
+            json!({
+                "region": text(&c.region, lang, d), "city": text(&c.city, lang, d), "name": text(&c.name, lang, d), "launch": c.launch,
+                "href": format!("{root}{}", Page::Centre(i).path(site, lang)), "own_dates": c.own_dates,
+                "room": text(&c.room, lang, d), "trainers": c.trainers,
+            })
+        })
         .collect();
     centres.sort_by(|a, b| a["region"].as_str().cmp(&b["region"].as_str()));
     let intro = site.centres_intro.get(lang).map_or_else(|| cx.theme.label(lang, "centres_intro"), String::as_str);
