@@ -4,10 +4,12 @@
 //! [`crate::write::PageSink`] as they go, so the write stage publishes all of them or none.
 
 pub mod handout;
+pub mod images;
 pub mod links;
 pub mod pdf;
 pub mod sitemap;
 pub mod typst_markup;
+pub mod webfonts;
 pub mod website;
 
 use std::path::PathBuf;
