@@ -3,7 +3,7 @@
 //! those as `srcset`, its `width`/`height` (no jump while it loads) and `loading="lazy"`.
 //! PNG sources get a WebP version too (lossless: the `image` crate's encoder is lossless
 //! only, which suits screenshots and diagrams, where PNG is used), offered first through
-//! `<picture>`. The original file stays as it was, for the print handouts and the PDFs.
+//! `<picture>` when it is lighter than the PNG at every width. The original file stays as it was, for the print handouts and the PDFs.
 //! SVG and GIF (which may be animated) are left untouched.
 //!
 //! Resizing is slow (a 4000×3000 photo takes a second): every variant is kept in the
@@ -21,7 +21,7 @@ use crate::render::links::href_path;
 const WIDTHS: [u32; 3] = [480, 960, 1440];
 
 /// Bumped when what a cached variant holds changes.
-const RECIPE: &str = "image 1: lanczos3, png best, jpeg 82, webp lossless";
+const RECIPE: &str = "image 1: lanczos3 in steps, png default, jpeg 82, webp lossless";
 
 /// What `sizes` tells the browser: the column is at most ~44rem wide.
 const SIZES: &str = "(min-width: 46rem) 44rem, 100vw";
@@ -97,28 +97,52 @@ pub fn resized_files(content_dir: &Path, assets: &[String]) -> Vec<OutputFile> {
     use rayon::prelude::*;
     assets
         .par_iter()
-        .filter_map(|rel| Some((rel, variants(content_dir, rel)?)))
-        .flat_map(|(rel, (_, _, list))| {
-            let Ok(bytes) = std::fs::read(content_dir.join(rel)) else { return Vec::new() };
-            let key = source_key(&bytes);
-            let mut decoded: Option<Option<image::DynamicImage>> = None;
-            let mut out = Vec::new();
-            for v in &list {
-                let mut formats = vec![(v.path.clone(), Kind::of(&v.path).expect("made above"))];
-                formats.extend(v.webp.clone().map(|p| (p, Kind::WebP)));
-                for (path, kind) in formats {
-                    let made = crate::cache::stored("images", &format!("{key}-{}", v.width), kind.ext(), || {
-                        let img = decoded.get_or_insert_with(|| image::load_from_memory(&bytes).ok()).as_ref().ok_or(())?;
-                        encode(&img.resize_exact(v.width, v.height, image::imageops::FilterType::Lanczos3), kind)
-                    });
-                    if let Ok(data) = made {
-                        out.push(OutputFile::bytes(path, data));
-                    }
-                }
-            }
-            out
+        .filter_map(|rel| encoded(content_dir, rel))
+        .flat_map(|list| {
+            list.into_iter()
+                .flat_map(|(v, data, webp)| {
+                    let webp = v.webp.clone().zip(webp).map(|(p, d)| OutputFile::bytes(p, d));
+                    std::iter::once(OutputFile::bytes(v.path.clone(), data)).chain(webp)
+                })
+                .collect::<Vec<_>>()
         })
         .collect()
+}
+
+/// Every variant of an asset with its bytes, and the WebP version's where it is lighter
+/// than the source format's (a lossless WebP of a photo can be heavier than its PNG): the
+/// variant's `webp` is None otherwise. None when the image cannot be decoded.
+fn encoded(content_dir: &Path, rel: &str) -> Option<Vec<(Variant, Vec<u8>, Option<Vec<u8>>)>> {
+    let (_, _, list) = variants(content_dir, rel)?;
+    let bytes = std::fs::read(content_dir.join(rel)).ok()?;
+    let key = source_key(&bytes);
+    let mut decoded: Option<image::DynamicImage> = None;
+    // Largest first, each made from the one before: a few small steps are much faster than
+    // a large one from the original, and look the same.
+    let mut out = Vec::with_capacity(list.len());
+    for mut v in list.into_iter().rev() {
+        let mut make = |kind: Kind| {
+            crate::cache::stored("images", &format!("{key}-{}", v.width), kind.ext(), || {
+                let source = match decoded.take() {
+                    Some(img) => img,
+                    None => image::load_from_memory(&bytes).map_err(|_| ())?,
+                };
+                let img = if (source.width(), source.height()) == (v.width, v.height) { source } else { source.resize_exact(v.width, v.height, image::imageops::FilterType::Lanczos3) };
+                let data = encode(&img, kind);
+                decoded = Some(img);
+                data
+            })
+            .ok()
+        };
+        let data = make(Kind::of(&v.path).expect("made by variants"))?;
+        let webp = if v.webp.is_some() { make(Kind::WebP).filter(|w| w.len() < data.len()) } else { None };
+        if webp.is_none() {
+            v.webp = None;
+        }
+        out.push((v, data, webp));
+    }
+    out.reverse();
+    Some(out)
 }
 
 fn source_key(bytes: &[u8]) -> String {
@@ -134,7 +158,7 @@ fn encode(img: &image::DynamicImage, kind: Kind) -> Result<Vec<u8>, ()> {
     let mut out = std::io::Cursor::new(Vec::new());
     match kind {
         Kind::Png => {
-            let encoder = image::codecs::png::PngEncoder::new_with_quality(&mut out, image::codecs::png::CompressionType::Best, image::codecs::png::FilterType::Adaptive);
+            let encoder = image::codecs::png::PngEncoder::new_with_quality(&mut out, image::codecs::png::CompressionType::Default, image::codecs::png::FilterType::Adaptive);
             img.write_with_encoder(encoder).map_err(|_| ())?;
         }
         Kind::Jpeg => {
@@ -166,8 +190,11 @@ pub fn responsive(html: &str, root: &str, content_dir: &Path, assets: &[String])
         let src_end = prefix.len() + tag[prefix.len()..].find('"').unwrap_or(0);
         let href = &tag[prefix.len()..src_end];
         let asset = assets.iter().find(|a| href_path(a) == href);
-        match asset.and_then(|a| variants(content_dir, a)) {
-            Some((_, _, list)) if !list.is_empty() => out.push_str(&picture(tag, src_end, root, &list)),
+        match asset.and_then(|a| encoded(content_dir, a)) {
+            Some(list) if !list.is_empty() => {
+                let list: Vec<Variant> = list.into_iter().map(|(v, _, _)| v).collect();
+                out.push_str(&picture(tag, src_end, root, &list));
+            }
             _ => out.push_str(tag),
         }
         rest = &rest[tag_end..];
@@ -191,7 +218,7 @@ fn picture(tag: &str, src_end: usize, root: &str, list: &[Variant]) -> String {
         fallback.width,
         fallback.height,
     );
-    if list[0].webp.is_some() {
+    if list.iter().all(|v| v.webp.is_some()) {
         format!("<picture><source type=\"image/webp\" srcset=\"{}\" sizes=\"{SIZES}\">{img}</picture>", set(&|v| v.webp.as_ref()))
     } else {
         img
