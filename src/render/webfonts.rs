@@ -11,7 +11,7 @@
 //! characters did not change reads them back instead of subsetting again.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use read_fonts::collections::IntSet;
 use read_fonts::types::{GlyphId, NameId, Tag};
@@ -19,6 +19,7 @@ use read_fonts::{FontRef, TableProvider};
 
 use crate::error::{Diagnostic, Diagnostics};
 use crate::render::OutputFile;
+use crate::theme::Theme;
 
 /// Bumped when what a cached web font holds changes (subsetting options, encoder).
 const RECIPE: &str = "webfont 1: skera 0.9 no-hinting, ttf2woff2 0.14 q11";
@@ -40,8 +41,8 @@ pub struct WebFonts {
 }
 
 /// Rewrites the `@font-face` rules of `css` (the theme file `static/<css_rel>`).
-pub fn make(static_dir: &Path, css_rel: &str, css: &str, chars: &Characters) -> Result<WebFonts, Diagnostics> {
-    let css_path = static_dir.join(css_rel);
+pub fn make(theme: &Theme, css_rel: &str, css: &str, chars: &Characters) -> Result<WebFonts, Diagnostics> {
+    let css_path = theme.files.get(&format!("static/{css_rel}")).map_or_else(|| theme.dir.join("static").join(css_rel), |f| f.origin.clone());
     let css_dir = css_rel.rsplit_once('/').map_or("", |(d, _)| d);
     let mut out = String::with_capacity(css.len());
     let mut fonts = Vec::new();
@@ -58,7 +59,7 @@ pub fn make(static_dir: &Path, css_rel: &str, css: &str, chars: &Characters) -> 
         let rule = &rest[at..end];
         let line = css.len() - rest.len() + at;
         let line = css[..line].matches('\n').count() + 1;
-        match face(static_dir, css_dir, rule, chars) {
+        match face(theme, css_dir, rule, chars) {
             Ok(Some(made)) => {
                 out.push_str(&made.rule);
                 replaced.push(made.source_rel);
@@ -81,15 +82,15 @@ struct Face {
 
 /// One `@font-face` rule: None when its source is no TrueType/OpenType file of the theme
 /// (left as it is).
-fn face(static_dir: &Path, css_dir: &str, rule: &str, chars: &Characters) -> Result<Option<Face>, String> {
+fn face(theme: &Theme, css_dir: &str, rule: &str, chars: &Characters) -> Result<Option<Face>, String> {
     let Some((url_span, url)) = source_url(rule) else { return Ok(None) };
     let lower = url.to_ascii_lowercase();
     if !(lower.ends_with(".ttf") || lower.ends_with(".otf")) || url.contains(':') || url.starts_with('/') {
         return Ok(None);
     }
     let source_rel = join_rel(css_dir, &url);
-    let path: PathBuf = static_dir.join(&source_rel);
-    let bytes = std::fs::read(&path).map_err(|e| format!("font {url}: cannot read {}: {e}", path.display()))?;
+    let file = theme.files.get(&format!("static/{source_rel}")).ok_or_else(|| format!("font {url}: no file static/{source_rel} in the theme"))?;
+    let bytes = file.read().map_err(|d| format!("font {url}: {}", d.message))?;
     let font = FontRef::new(&bytes).map_err(|e| format!("font {url}: not a font file dars can read ({e})"))?;
     // A monospaced face is the code font: it needs only what code shows.
     let fixed_pitch = font.post().map(|p| p.is_fixed_pitch() != 0).unwrap_or(false);
@@ -271,17 +272,22 @@ fn unicode_range(sorted: &[u32]) -> String {
 /// pages show, from the inputs alone, so it does not wait for the pages), the spaces French
 /// typography inserts, and printable ASCII for what a template computes; and the
 /// characters inside code, in the lessons' Markdown.
-pub fn site_characters(content_dir: &Path, theme_dir: &Path, lesson_bodies: impl Iterator<Item = std::sync::Arc<str>>) -> Characters {
+pub fn site_characters(content_dir: &Path, theme: &Theme, lesson_bodies: impl Iterator<Item = std::sync::Arc<str>>) -> Characters {
     let ascii = (' '..='~').collect::<BTreeSet<char>>();
     let mut text = ascii.clone();
     text.extend(['\u{a0}', '\u{202f}', '\u{2011}']);
-    for dir in [content_dir.to_path_buf(), theme_dir.join("templates"), theme_dir.join("i18n"), theme_dir.join("static")] {
-        for entry in walkdir::WalkDir::new(&dir).into_iter().filter_entry(|e| e.depth() == 0 || !crate::load::is_ignored(e.file_name())).flatten() {
-            let ext = entry.path().extension().and_then(|e| e.to_str()).unwrap_or("");
-            if entry.file_type().is_file() && matches!(ext, "md" | "yaml" | "yml" | "html" | "css") {
-                if let Ok(s) = std::fs::read_to_string(entry.path()) {
-                    text.extend(s.chars().filter(|c| !c.is_control()));
-                }
+    let texts = |rel: &str| ["md", "yaml", "yml", "html", "css"].iter().any(|x| rel.rsplit_once('.').is_some_and(|(_, e)| e == *x));
+    for entry in walkdir::WalkDir::new(content_dir).into_iter().filter_entry(|e| e.depth() == 0 || !crate::load::is_ignored(e.file_name())).flatten() {
+        if entry.file_type().is_file() && texts(&entry.file_name().to_string_lossy()) {
+            if let Ok(s) = std::fs::read_to_string(entry.path()) {
+                text.extend(s.chars().filter(|c| !c.is_control()));
+            }
+        }
+    }
+    for (rel, file) in &theme.files {
+        if (rel.starts_with("templates/") || rel.starts_with("i18n/") || rel.starts_with("static/")) && texts(rel) {
+            if let Ok(s) = file.read_text() {
+                text.extend(s.chars().filter(|c| !c.is_control()));
             }
         }
     }
