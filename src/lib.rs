@@ -18,6 +18,7 @@ pub mod linkcheck;
 pub mod load;
 pub mod markdown;
 pub mod model;
+pub mod normalise;
 pub mod pack;
 pub mod rawhtml;
 pub mod render;

@@ -7,6 +7,7 @@ pub mod handout;
 pub mod images;
 pub mod links;
 pub mod pdf;
+pub mod search;
 pub mod sitemap;
 pub mod typst_markup;
 pub mod webfonts;
