@@ -64,7 +64,7 @@ fn main() {
         let out = tmp.path().join("output");
         let build = |extra: &[&str]| {
             let mut cmd = Command::new(dars);
-            cmd.args(["build", "--no-pdf"]).args(extra).arg("--content").arg(&content).arg("--theme").arg(&theme).arg("--output").arg(&out);
+            cmd.args(["build", "--no-pdf", "--verbose"]).args(extra).arg("--content").arg(&content).arg("--theme").arg(&theme).arg("--output").arg(&out);
             measure(&mut cmd)
         };
         // A first build: output/ does not exist (removing the previous one is not timed).
@@ -101,7 +101,7 @@ fn main() {
             .map(|run| {
                 std::fs::write(&base, format!("{base_text}<!-- edit {run} -->\n")).expect("template edited");
                 let mut cmd = Command::new(dars);
-                cmd.args(["build", "--no-pdf", "--content"]).arg(&content).arg("--theme").arg(&theme_copy).arg("--output").arg(&out);
+                cmd.args(["build", "--no-pdf", "--verbose", "--content"]).arg(&content).arg("--theme").arg(&theme_copy).arg("--output").arg(&out);
                 measure(&mut cmd)
             })
             .collect();
@@ -116,7 +116,7 @@ fn main() {
     let content = tmp.path().join("content");
     dars::corpus::generate(&content, 100, 20).expect("corpus written");
     let out = tmp.path().join("output");
-    let run = measure(Command::new(dars).args(["build", "--content"]).arg(&content).arg("--theme").arg(&theme).arg("--output").arg(&out));
+    let run = measure(Command::new(dars).args(["build", "--verbose", "--content"]).arg(&content).arg("--theme").arg(&theme).arg("--output").arg(&out));
     let pdfs: Vec<_> = walk_pdfs(&out);
     let pages: usize = pdfs.iter().map(|p| count_pages(&std::fs::read(p).unwrap_or_default())).sum();
     println!(
@@ -126,7 +126,7 @@ fn main() {
         run.user,
         run.sys,
         run.max_rss_kib / 1024,
-        run.report.split_once('(').map(|(_, s)| s.trim().trim_end_matches(')')).unwrap_or("")
+        run.report.split_once("stages: ").map(|(_, s)| s.trim()).unwrap_or("")
     );
 }
 
@@ -145,7 +145,7 @@ fn summarise(what: &str, results: &[Run]) {
     if median_run.report.is_empty() {
         return;
     }
-    println!("  stages of the median run: {}", median_run.report.split_once('(').map(|(_, s)| s.trim().trim_end_matches(')')).unwrap_or(""));
+    println!("  stages of the median run: {}", median_run.report.split_once("stages: ").map(|(_, s)| s.trim()).unwrap_or(""));
 }
 
 /// The search index of each language (src/render/search.rs): what a query loads at most

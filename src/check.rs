@@ -20,6 +20,7 @@ pub fn site_checks(site: &Site, bodies: &Bodies) -> Diagnostics {
     translations(site, &mut d);
     scripts(site, &mut d);
     glued_latin(site, &mut d);
+    d.extend(crate::materials::differently_named(site));
     d
 }
 

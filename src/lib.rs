@@ -17,6 +17,7 @@ pub mod limits;
 pub mod linkcheck;
 pub mod load;
 pub mod markdown;
+pub mod materials;
 pub mod model;
 pub mod normalise;
 pub mod pack;
