@@ -130,3 +130,31 @@ impl PdfCache {
         Some(text)
     }
 }
+
+/// Where made files that take time (web font subsets, resized images) are kept between
+/// builds, by the hash of what they are made from: `DARS_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/dars`, else `~/.cache/dars`. Shared by every project (a key names all
+/// of an entry's inputs); deleting it only costs the next build the time to make them again.
+pub fn cache_dir() -> Option<std::path::PathBuf> {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(std::path::PathBuf::from);
+    var("DARS_CACHE_DIR").or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("dars"))).or_else(|| var("HOME").map(|d| d.join(".cache/dars")))
+}
+
+/// The bytes cached under `kind/key.ext`, or made by `make` and stored there (written
+/// beside and renamed, so that a build running at the same time reads a whole file or
+/// none). A cache that cannot be read or written is only slower.
+pub fn stored<E>(kind: &str, key: &str, ext: &str, make: impl FnOnce() -> Result<Vec<u8>, E>) -> Result<Vec<u8>, E> {
+    let path = cache_dir().map(|d| d.join(kind).join(format!("{key}.{ext}")));
+    if let Some(bytes) = path.as_ref().and_then(|p| fs::read(p).ok()) {
+        return Ok(bytes);
+    }
+    let bytes = make()?;
+    if let Some(path) = path {
+        let tmp = path.with_extension(format!("{ext}.{}.tmp", std::process::id()));
+        let written = path.parent().is_some_and(|d| fs::create_dir_all(d).is_ok()) && fs::write(&tmp, &bytes).is_ok() && fs::rename(&tmp, &path).is_ok();
+        if !written {
+            let _ = fs::remove_file(&tmp);
+        }
+    }
+    Ok(bytes)
+}

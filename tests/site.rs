@@ -195,7 +195,9 @@ fn centres_page_lists_the_twelve_pilot_centres_by_region() {
 fn theme_files_and_the_arabic_font_are_published() {
     let css = read("static/style.css");
     assert!(css.contains("Noto Naskh Arabic"));
-    assert!(built().join("static/fonts/NotoNaskhArabic-Regular.ttf").is_file());
+    // As a WOFF2 subset named by its contents (see tests/weight.rs).
+    let naskh = css.split("url(\"").filter_map(|u| u.split('"').next()).find(|u| u.contains("NotoNaskhArabic-Regular")).expect("style.css points at the Arabic font");
+    assert!(naskh.ends_with(".woff2") && built().join("static").join(naskh).is_file(), "{naskh}");
     assert!(read("static/highlight.css").contains(".hl-"));
     assert!(!css.contains("margin-left") && !css.contains("padding-right"), "the theme uses logical properties");
 }

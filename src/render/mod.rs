@@ -4,12 +4,14 @@
 //! [`crate::write::PageSink`] as they go, so the write stage publishes all of them or none.
 
 pub mod handout;
+pub mod images;
 pub mod kit;
 pub mod links;
 pub mod pdf;
 pub mod search;
 pub mod sitemap;
 pub mod typst_markup;
+pub mod webfonts;
 pub mod website;
 
 use std::path::PathBuf;

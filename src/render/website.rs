@@ -10,7 +10,7 @@ use crate::highlight::Highlight;
 use crate::i18n::{format_count, format_date, format_duration};
 use crate::markdown::{Audience, BlockLabels, HtmlContext, assemble, render_blocks_in, split_blocks};
 use crate::model::{Day, Site, Slot, text};
-use crate::render::{OutputFile, Page, RenderContext, Renderer, Version, handout_pdf_path, links, root_prefix, site_pages};
+use crate::render::{OutputFile, Page, RenderContext, Renderer, Version, handout_pdf_path, links, root_prefix, site_pages, images, webfonts};
 
 pub struct Website;
 
@@ -42,17 +42,89 @@ impl Renderer for Website {
             Ok(mut root) => files.append(&mut root),
             Err(d) => diags.extend(d),
         }
-        files.extend(static_files(cx));
+        match static_files(cx) {
+            Ok(mut f) => files.append(&mut f),
+            Err(d) => diags.extend(d),
+        }
         diags.into_result(files)
     }
 }
 
-pub fn static_files(cx: &RenderContext) -> Vec<OutputFile> {
-    let mut files: Vec<OutputFile> =
-        cx.theme.static_files.iter().map(|(rel, file)| file.output(format!("static/{rel}"))).collect();
-    files.push(OutputFile::bytes("static/highlight.css", cx.highlighter.css().as_bytes()));
-    files.extend(cx.site.assets.iter().map(|rel| OutputFile::copy(format!("media/{rel}"), cx.site.content_dir.join(rel))));
-    files
+/// The theme's static files, its stylesheets' fonts as WOFF2 subsets of the site's
+/// characters (in place of the font files), the highlighting styles and the content's media.
+pub fn static_files(cx: &RenderContext) -> Result<Vec<OutputFile>, Diagnostics> {
+    let site = cx.site;
+    let chars = site_characters(cx);
+    let mut files = Vec::new();
+    let mut replaced = std::collections::HashSet::new();
+    let mut diags = Diagnostics::new();
+    for (rel, src) in cx.theme.static_files.iter().filter(|(rel, _)| rel.ends_with(".css")) {
+        let made = src.read_text().map_err(Diagnostics::from).and_then(|css| webfonts::make(cx.theme, rel, &css, &chars));
+        match made {
+            Ok(made) => {
+                files.push(OutputFile::bytes(format!("static/{rel}"), made.css));
+                files.extend(made.fonts);
+                replaced.extend(made.replaced);
+            }
+            Err(d) => diags.extend(d),
+        }
+    }
+    files.extend(
+        cx.theme
+            .static_files
+            .iter()
+            .filter(|(rel, _)| !rel.ends_with(".css") && !replaced.contains(rel))
+            .map(|(rel, file)| file.output(format!("static/{rel}"))),
+    );
+    files.push(OutputFile::bytes("static/highlight.css", highlight_css(cx)));
+    files.extend(site.assets.iter().map(|rel| OutputFile::copy(format!("media/{rel}"), site.content_dir.join(rel))));
+    files.extend(images::resized_files(&site.content_dir, &site.assets));
+    diags.into_result(files)
+}
+
+fn site_characters(cx: &RenderContext) -> webfonts::Characters {
+    let site = cx.site;
+    webfonts::site_characters(&site.content_dir, cx.theme, site.lessons.iter().flat_map(|l| l.translations.values().map(|t| t.body.clone())))
+}
+
+/// The highlighting styles, down to the rules whose classes the site's code uses when the
+/// lesson bodies are at hand (a full build); all of them otherwise.
+fn highlight_css(cx: &RenderContext) -> String {
+    let css = cx.highlighter.css();
+    let Some(bodies) = cx.bodies else { return css.to_string() };
+    let mut used = std::collections::HashSet::new();
+    for block in bodies.values().flatten() {
+        let mut rest = block.html.as_str();
+        while let Some(at) = rest.find("class=\"") {
+            rest = &rest[at + 7..];
+            let end = rest.find('"').unwrap_or(rest.len());
+            used.extend(rest[..end].split_whitespace().filter(|c| c.starts_with("hl-")).map(str::to_string));
+            rest = &rest[end..];
+        }
+    }
+    prune_css(css, &used)
+}
+
+/// The rules of `css` (no nesting, no at-rules) whose selectors name only `used` classes.
+fn prune_css(css: &str, used: &std::collections::HashSet<String>) -> String {
+    let mut out = String::new();
+    for rule in css.split_inclusive('}') {
+        let rule = match rule.rfind("*/") {
+            Some(end) if rule.trim_start().starts_with("/*") => &rule[end + 2..],
+            _ => rule,
+        };
+        let Some((selectors, body)) = rule.split_once('{') else { continue };
+        let kept: Vec<&str> = selectors
+            .split(',')
+            .map(str::trim)
+            .filter(|sel| sel.split(|c: char| c == '.' || c.is_whitespace()).filter(|c| c.starts_with("hl-")).all(|c| used.contains(c)))
+            .collect();
+        if !kept.is_empty() {
+            let body: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+            out.push_str(&format!("{} {{{body}\n", kept.join(", ")));
+        }
+    }
+    out
 }
 
 /// Renders `template` with `context`, naming the template file on failure.
@@ -134,12 +206,22 @@ pub fn base_context(cx: &RenderContext, page: Page, lang: &str, path: &str, titl
         .collect();
     // Past a handful of days the navigation links to the list of days instead of naming
     // each (on every page of a large programme that list would outweigh the content).
+    // The navigation marks where the page is: the day itself (aria-current="page"), or the
+    // day a lesson is part of ("true": the reader is inside it).
+    let current_day = match page {
+        Page::Day(n) => Some((n, "page")),
+        Page::Lesson(i) => Some((site.lessons[i].day, "true")),
+        _ => None,
+    };
     let days: Vec<Value> = if site.days.len() > NAV_DAYS {
         Vec::new()
     } else {
         site.days
             .iter()
-            .map(|d| json!({ "number": d.number, "title": text(&d.title, lang, &site.default_language), "href": format!("{root}{}", Page::Day(d.number).path(site, lang)) }))
+            .map(|d| {
+                let current = current_day.filter(|(n, _)| *n == d.number).map(|(_, how)| how);
+                json!({ "number": d.number, "title": text(&d.title, lang, &site.default_language), "href": format!("{root}{}", Page::Day(d.number).path(site, lang)), "current": current })
+            })
             .collect()
     };
     let fields = json!({
@@ -155,8 +237,11 @@ pub fn base_context(cx: &RenderContext, page: Page, lang: &str, path: &str, titl
             "footer": text(&site.footer, lang, &site.default_language),
             "downloads_href": format!("{root}{}", Page::Downloads.path(site, lang)),
             "days": days,
+            "current": match page { Page::Centres => "centres", Page::Downloads => "downloads", Page::Home => "home", _ => "" },
         },
         "t": cx.theme.strings[lang].labels,
+        // Pages with highlighted code set it: only they load the highlighting styles.
+        "has_code": false,
     });
     let mut c = Context::new();
     extend_context(&mut c, fields);
@@ -181,6 +266,8 @@ pub fn page_root(site: &Site, page: Page, path: &str) -> String {
 /// it is styled whatever the address it is sent for; its `url(…)`s made absolute from `root`.
 fn inline_css(cx: &RenderContext, root: &str) -> String {
     let css = cx.theme.files.get("static/style.css").and_then(|f| f.read_text().ok()).unwrap_or_default();
+    // With the same web fonts as the published style sheet (the theme's TTFs are not published).
+    let css = webfonts::make(cx.theme, "style.css", &css, &site_characters(cx)).map(|w| w.css).unwrap_or(css);
     absolute_css_urls(&css, &format!("{root}static/"))
 }
 
@@ -216,9 +303,19 @@ fn home_context(cx: &RenderContext, lang: &str, root: &str) -> Value {
         "days_count": format_count("days", site.days.len() as u64, lang, strings),
         "centres_count": format_count("centres", site.centres.len() as u64, lang, strings),
         "age_min": site.audience.min, "age_max": site.audience.max,
+        "card_columns": card_columns(days.len()),
     });
     context["days"] = Value::Array(days);
     context
+}
+
+/// Columns for `n` cards side by side on a wide screen: as many as fit (at most 4), but
+/// never so many that the last row holds a single card.
+fn card_columns(n: usize) -> usize {
+    if n <= 4 {
+        return n.max(1);
+    }
+    [4, 3, 5, 2, 6, 7].into_iter().find(|c| n % c != 1).unwrap_or(3)
 }
 
 pub fn day_context(cx: &RenderContext, day: &Day, lang: &str, root: &str) -> Value {
@@ -230,8 +327,10 @@ pub fn day_context(cx: &RenderContext, day: &Day, lang: &str, root: &str) -> Val
         .map(|&i| {
             let l = &site.lessons[i];
             let t = &l.translations[lang];
+            // Shown where it is not the programme's (a lesson for the older ones only).
+            let age = (l.age != site.audience).then(|| json!({ "min": l.age.min, "max": l.age.max }));
             json!({
-                "title": t.title, "summary": t.summary, "order": l.order,
+                "title": t.title, "summary": t.summary, "order": l.order, "age": age,
                 "duration": format_duration(l.duration_minutes, lang, strings),
                 "href": format!("{root}{}", Page::Lesson(i).path(site, lang)),
             })
@@ -303,8 +402,9 @@ fn lesson_context(cx: &RenderContext, index: usize, lang: &str, root: &str) -> R
         "prev": link(prev),
         "next": link(next),
     });
+    context["has_code"] = Value::Bool(body.html.contains("<pre class=\"code\""));
     // Moved in, not copied by `json!`: the body is most of the page.
-    context["lesson"]["body"] = Value::String(body.html);
+    context["lesson"]["body"] = Value::String(images::responsive(&body.html, root, &site.content_dir, &site.assets));
     Ok(context)
 }
 
@@ -409,4 +509,26 @@ pub fn render_root(cx: &RenderContext) -> Result<Vec<OutputFile>, Diagnostics> {
     // The 404 page links from the site's root (see `page_root`): the same page serves there.
     let (_, not_found) = page_html(cx, Page::NotFound, &default.code)?;
     Ok(vec![OutputFile::bytes("index.html", index), OutputFile::bytes("404.html", not_found)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_row_of_day_cards_holds_a_single_card() {
+        for n in 1..=40 {
+            let c = card_columns(n);
+            assert!(n <= c || n % c != 1, "{n} cards in {c} columns");
+        }
+        assert_eq!(card_columns(5), 3);
+        assert_eq!(card_columns(4), 4);
+    }
+
+    #[test]
+    fn highlighting_rules_of_unused_classes_are_left_out() {
+        let css = "/*\n * theme\n */\n.hl-code {\n color: #323232;\n}\n.hl-comment, .hl-string .hl-x {\n color: #969896;\n}\n.hl-regexp {\n color: red;\n}\n";
+        let used = ["hl-code", "hl-comment"].map(String::from).into_iter().collect();
+        assert_eq!(prune_css(css, &used), ".hl-code {color: #323232; }\n.hl-comment {color: #969896; }\n");
+    }
 }

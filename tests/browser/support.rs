@@ -150,12 +150,19 @@ fn serve_one(root: &Path, stream: TcpStream) -> std::io::Result<()> {
         return respond(&mut stream, "404 Not Found", "text/html; charset=utf-8", &body, method == "HEAD");
     };
     let body = std::fs::read(&file)?;
-    respond(&mut stream, "200 OK", content_type(&file), &body, method == "HEAD")
+    // Pages are asked again on every visit; the files they use (CSS, fonts, images) are kept
+    // by the browser for a while, as a static host lets it: what a second page costs.
+    let cache = if content_type(&file).starts_with("text/html") { "no-store" } else { "max-age=3600" };
+    respond_cached(&mut stream, "200 OK", content_type(&file), &body, method == "HEAD", cache)
 }
 
 fn respond(stream: &mut TcpStream, status: &str, kind: &str, body: &[u8], head: bool) -> std::io::Result<()> {
+    respond_cached(stream, status, kind, body, head, "no-store")
+}
+
+fn respond_cached(stream: &mut TcpStream, status: &str, kind: &str, body: &[u8], head: bool, cache: &str) -> std::io::Result<()> {
     let header = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: {cache}\r\nConnection: close\r\n\r\n",
         body.len()
     );
     stream.write_all(header.as_bytes())?;
@@ -171,9 +178,16 @@ fn respond(stream: &mut TcpStream, status: &str, kind: &str, body: &[u8], head: 
 }
 
 /// The file a URL path names below `root`; `None` when missing or escaping the root.
+/// A first folder named `~anything` is a second mount of the whole site: its URLs are new
+/// to the browser's cache, so a test can view a page as on a first visit (every link of the
+/// site is relative, so the pages it leads to stay below that mount).
 fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
     let mut file = root.to_path_buf();
-    for component in Path::new(url_path.trim_start_matches('/')).components() {
+    let mut url_path = url_path.trim_start_matches('/');
+    if url_path.starts_with('~') {
+        url_path = url_path.split_once('/').map_or("", |(_, rest)| rest);
+    }
+    for component in Path::new(url_path).components() {
         match component {
             Component::Normal(part) => file.push(part),
             Component::CurDir => {}
