@@ -115,13 +115,12 @@ pub fn missing_in(text: &str, first_line: usize, families: &[String], fonts: &Fo
 }
 
 /// The message for a character no font of `families` draws.
-pub fn missing_message(c: char, lang: &str, families: &[String], strings_file: &Path) -> String {
-    let what = if is_emoji(c) { "emoji " } else { "character " };
+pub fn missing_message(c: char, lang: &str, families: &[String]) -> String {
+    let what = if is_emoji(c) { "emoji" } else { "character" };
     format!(
-        "{what}`{c}` (U+{:04X}) has no glyph in the fonts of `{lang}` ({}): pages and PDFs would show a box or nothing; remove it, or add a font that has it to the theme's static/fonts/ and to `fonts:` in {}",
+        "{what} `{c}` (U+{:04X}) has no glyph in the fonts of `{lang}` ({}): pages and PDFs would show a box or nothing; remove it, or add a font that has it to the theme's static/fonts/ and to `fonts:` in its i18n/{lang}.yaml",
         c as u32,
         families.join(", "),
-        strings_file.display()
     )
 }
 

@@ -99,7 +99,7 @@ pub fn wrong_script(sample: impl Iterator<Item = char>, expected: Script) -> Opt
         return Some(format!("has no {} letters", expected.full_name()));
     }
     let (other, n) = counts.into_iter().filter(|(s, _)| *s != expected && *s != Script::Latin).max_by_key(|&(_, n)| n)?;
-    (n * 2 > letters).then(|| format!("is mostly in {} script", other.full_name()))
+    (n * 2 > letters).then(|| format!("is mostly in {} script, not {}", other.full_name(), expected.full_name()))
 }
 
 /// How many characters of a lesson the script check reads: its opening tells its script,
@@ -114,7 +114,7 @@ fn scripts(site: &Site, theme: &Theme, d: &mut Diagnostics) {
             let Some(&expected) = theme.scripts.get(lang) else { continue };
             let sample = [t.title.as_str(), &t.summary, &t.body].into_iter().flat_map(|s| s.chars()).take(SCRIPT_SAMPLE);
             if let Some(problem) = wrong_script(sample, expected) {
-                let message = format!("the `{lang}` lesson {problem}; `{lang}` is written in {} script: is it the right file?", expected.full_name());
+                let message = format!("the `{lang}` lesson {problem}; is it the right file?");
                 d.push(t.at_key("title", Diagnostic::warning(&t.path, message)));
             }
         }
@@ -142,7 +142,7 @@ fn glyphs(site: &Site, theme: &Theme, d: &mut Diagnostics) {
             // Comments are not shown; the rest of the file is.
             let shown: String = source.lines().map(|l| if l.trim_start().starts_with('#') { "" } else { l }).collect::<Vec<_>>().join("\n");
             for m in missing_in(&shown, 1, &fams, &theme.fonts) {
-                d.push(Diagnostic::warning(&file, missing_message(m.c, code, &fams, &file)).at(m.line, None));
+                d.push(Diagnostic::warning(&file, missing_message(m.c, code, &fams)).at(m.line, None));
             }
         }
         let programme = site.content_dir.join(crate::load::PROGRAMME_FILE);
@@ -154,7 +154,7 @@ fn glyphs(site: &Site, theme: &Theme, d: &mut Diagnostics) {
             let mut seen = std::collections::BTreeSet::new();
             for m in texts.iter().flat_map(|t| missing_in(t, 1, &fams, &theme.fonts)) {
                 if seen.insert(m.c) {
-                    d.push(Diagnostic::warning(&file, format!("a `{code}` text: {}", missing_message(m.c, code, &fams, &strings_file(&theme.dir, code)))));
+                    d.push(Diagnostic::warning(&file, format!("a `{code}` text: {}", missing_message(m.c, code, &fams))));
                 }
             }
         }
@@ -162,8 +162,7 @@ fn glyphs(site: &Site, theme: &Theme, d: &mut Diagnostics) {
 }
 
 fn lesson_glyphs(t: &LessonText, families: &[String], theme: &Theme, d: &mut Diagnostics) {
-    let file = strings_file(&theme.dir, &t.lang);
-    let mut report = |line: usize, c: char| d.push(Diagnostic::warning(&t.path, missing_message(c, &t.lang, families, &file)).at(line, None));
+    let mut report = |line: usize, c: char| d.push(Diagnostic::warning(&t.path, missing_message(c, &t.lang, families)).at(line, None));
     let line_of = |key: &str| t.key_lines.get(key).copied().unwrap_or(1);
     let fields = [("title", std::slice::from_ref(&t.title)), ("summary", std::slice::from_ref(&t.summary)), ("objectives", &t.objectives[..]), ("materials", &t.materials[..])];
     for (key, texts) in fields {
@@ -195,8 +194,8 @@ mod tests {
     fn french_and_english_are_latin() {
         assert_eq!(check("Qu'est-ce qu'un ordinateur ? Une machine qui calcule.", "Latin"), None);
         assert_eq!(check("What is a computer? A machine that computes.", "Latin"), None);
-        assert_eq!(check("ما هو الحاسوب؟ آلة تحسب. print(x)", "Latin"), Some("is mostly in Arabic script".into()));
-        assert_eq!(check("ⵎⴰⵏⵉⴽ ⴰⵎⵙⵙⵓⴷⵙ ⴰⵏⵎⵍⵍⵓ ⴷ Bonjour", "Latin"), Some("is mostly in Tifinagh script".into()));
+        assert_eq!(check("ما هو الحاسوب؟ آلة تحسب. print(x)", "Latin"), Some("is mostly in Arabic script, not Latin".into()));
+        assert_eq!(check("ⵎⴰⵏⵉⴽ ⴰⵎⵙⵙⵓⴷⵙ ⴰⵏⵎⵍⵍⵓ ⴷ Bonjour", "Latin"), Some("is mostly in Tifinagh script, not Latin".into()));
     }
 
     #[test]
@@ -210,7 +209,7 @@ mod tests {
         assert_eq!(check("ⵜⴰⵙⵏⵉⵍⴽⵜ ⵏ ⵓⵙⵏⵎⴰⵍ: ⴰⵙⵍⴽⵉⵎ ⴷ python", "Tifinagh"), None);
         // Tamazight written in Latin letters or in Arabic letters: not the programme's script.
         assert_eq!(check("Tasnilkt n usnmal", "Tifinagh"), Some("has no Tifinagh letters".into()));
-        assert_eq!(check("ⴰ ما هو الحاسوب؟ آلة تحسب", "Tifinagh"), Some("is mostly in Arabic script".into()));
+        assert_eq!(check("ⴰ ما هو الحاسوب؟ آلة تحسب", "Tifinagh"), Some("is mostly in Arabic script, not Tifinagh".into()));
     }
 
     #[test]
