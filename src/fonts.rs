@@ -114,14 +114,38 @@ pub fn missing_in(text: &str, first_line: usize, families: &[String], fonts: &Fo
     out
 }
 
-/// The message for a character no font of `families` draws.
-pub fn missing_message(c: char, lang: &str, families: &[String]) -> String {
-    let what = if is_emoji(c) { "emoji" } else { "character" };
+/// The message for characters no font of `families` draws (those of one line).
+pub fn missing_message(chars: &[char], lang: &str, families: &[String]) -> String {
+    let emoji = chars.iter().all(|&c| is_emoji(c));
+    let what = match (chars.len(), emoji) {
+        (1, true) => "emoji",
+        (1, false) => "character",
+        (_, true) => "emoji",
+        (_, false) => "characters",
+    };
+    let shown: Vec<String> = chars.iter().map(|c| format!("`{c}`")).collect();
+    let codes: Vec<String> = chars.iter().map(|&c| format!("U+{:04X}", c as u32)).collect();
     format!(
-        "{what} `{c}` (U+{:04X}) has no glyph in the fonts of `{lang}` ({}): pages and PDFs would show a box or nothing; remove it, or add a font that has it to the theme's static/fonts/ and to `fonts:` in its i18n/{lang}.yaml",
-        c as u32,
+        "{what} {} ({}) {} no glyph in the fonts of `{lang}` ({}): pages and PDFs would show a box or nothing; remove {}, or add a font that has {} to the theme's static/fonts/ and to `fonts:` in its i18n/{lang}.yaml",
+        shown.join(" "),
+        codes.join(" "),
+        if chars.len() == 1 { "has" } else { "have" },
         families.join(", "),
+        if chars.len() == 1 { "it" } else { "them" },
+        if chars.len() == 1 { "it" } else { "them" },
     )
+}
+
+/// `missing` grouped by line, in order: one finding per line.
+pub fn by_line(missing: &[Missing]) -> Vec<(usize, Vec<char>)> {
+    let mut lines: Vec<(usize, Vec<char>)> = Vec::new();
+    for m in missing {
+        match lines.iter_mut().find(|(l, _)| *l == m.line) {
+            Some((_, chars)) => chars.push(m.c),
+            None => lines.push((m.line, vec![m.c])),
+        }
+    }
+    lines
 }
 
 /// Emoji are not drawn by the shipped fonts (a colour emoji font weighs about 10 MB); they

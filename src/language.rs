@@ -5,7 +5,7 @@
 use unicode_script::{Script, UnicodeScript};
 
 use crate::error::{Diagnostic, Diagnostics};
-use crate::fonts::{CODE_FAMILY, missing_in, missing_message, strings_file};
+use crate::fonts::{CODE_FAMILY, by_line, missing_in, missing_message, strings_file};
 use crate::model::{LessonText, Site, text};
 use crate::theme::Theme;
 
@@ -37,10 +37,19 @@ fn untranslated(site: &Site, d: &mut Diagnostics) {
 fn untranslated_labels(site: &Site, theme: &Theme, d: &mut Diagnostics) {
     for lang in &site.languages {
         let Some(borrowed) = theme.borrowed_labels.get(&lang.code).filter(|b| !b.is_empty()) else { continue };
-        let keys: Vec<String> = borrowed.iter().map(|(k, from)| format!("{k} (from `{from}`)")).collect();
+        let mut from: Vec<&str> = borrowed.iter().map(|(_, f)| f.as_str()).collect();
+        from.sort_unstable();
+        from.dedup();
+        let keys: Vec<&str> = borrowed.iter().map(|(k, _)| k.as_str()).collect();
         d.push(Diagnostic::warning(
             strings_file(&theme.dir, &lang.code),
-            format!("{} label(s) missing, shown in another language on `{}` pages: {}; add them under `labels:`", keys.len(), lang.code, keys.join(", ")),
+            format!(
+                "{} label(s) missing, shown in `{}` on `{}` pages meanwhile: {}; add them under `labels:`",
+                keys.len(),
+                from.join("`, `"),
+                lang.code,
+                keys.join(", ")
+            ),
         ));
     }
 }
@@ -141,8 +150,8 @@ fn glyphs(site: &Site, theme: &Theme, d: &mut Diagnostics) {
         if let Ok(source) = std::fs::read_to_string(&file) {
             // Comments are not shown; the rest of the file is.
             let shown: String = source.lines().map(|l| if l.trim_start().starts_with('#') { "" } else { l }).collect::<Vec<_>>().join("\n");
-            for m in missing_in(&shown, 1, &fams, &theme.fonts) {
-                d.push(Diagnostic::warning(&file, missing_message(m.c, code, &fams)).at(m.line, None));
+            for (line, chars) in by_line(&missing_in(&shown, 1, &fams, &theme.fonts)) {
+                d.push(Diagnostic::warning(&file, missing_message(&chars, code, &fams)).at(line, None));
             }
         }
         let programme = site.content_dir.join(crate::load::PROGRAMME_FILE);
@@ -151,34 +160,31 @@ fn glyphs(site: &Site, theme: &Theme, d: &mut Diagnostics) {
         texts.push(&lang.name);
         let centres: Vec<&str> = site.centres.iter().flat_map(|c| [text(&c.region, code, ""), text(&c.city, code, ""), text(&c.name, code, "")]).collect();
         for (file, texts) in [(programme, texts), (site.content_dir.join(crate::load::CENTRES_FILE), centres)] {
-            let mut seen = std::collections::BTreeSet::new();
-            for m in texts.iter().flat_map(|t| missing_in(t, 1, &fams, &theme.fonts)) {
-                if seen.insert(m.c) {
-                    d.push(Diagnostic::warning(&file, format!("a `{code}` text: {}", missing_message(m.c, code, &fams))));
-                }
+            let mut chars: Vec<char> = texts.iter().flat_map(|t| missing_in(t, 1, &fams, &theme.fonts)).map(|m| m.c).collect();
+            chars.sort_unstable();
+            chars.dedup();
+            if !chars.is_empty() {
+                d.push(Diagnostic::warning(&file, format!("`{code}` texts: {}", missing_message(&chars, code, &fams))));
             }
         }
     }
 }
 
+/// A lesson's missing characters, one finding per line of its file.
 fn lesson_glyphs(t: &LessonText, families: &[String], theme: &Theme, d: &mut Diagnostics) {
-    let mut report = |line: usize, c: char| d.push(Diagnostic::warning(&t.path, missing_message(c, &t.lang, families)).at(line, None));
     let line_of = |key: &str| t.key_lines.get(key).copied().unwrap_or(1);
     let fields = [("title", std::slice::from_ref(&t.title)), ("summary", std::slice::from_ref(&t.summary)), ("objectives", &t.objectives[..]), ("materials", &t.materials[..])];
+    let mut missing = Vec::new();
     for (key, texts) in fields {
-        for text in texts {
-            for m in missing_in(text, line_of(key), families, &theme.fonts) {
-                report(m.line, m.c);
-            }
-        }
+        missing.extend(texts.iter().flat_map(|text| missing_in(text, line_of(key), families, &theme.fonts)));
     }
     if let Some(notes) = &t.trainer_notes {
-        for m in missing_in(notes, line_of("trainer_notes") + 1, families, &theme.fonts) {
-            report(m.line, m.c);
-        }
+        missing.extend(missing_in(notes, line_of("trainer_notes") + 1, families, &theme.fonts));
     }
-    for m in missing_in(&t.body, t.body_line, families, &theme.fonts) {
-        report(m.line, m.c);
+    missing.extend(missing_in(&t.body, t.body_line, families, &theme.fonts));
+    for (line, mut chars) in by_line(&missing) {
+        chars.dedup();
+        d.push(Diagnostic::warning(&t.path, missing_message(&chars, &t.lang, families)).at(line, None));
     }
 }
 

@@ -304,7 +304,8 @@ pub fn lesson_body_html(cx: &RenderContext, index: usize, lang: &str, root: &str
 pub fn lesson_blocks(cx: &RenderContext, index: usize, lang: &str, root: &str, highlighter: &dyn Highlight) -> Result<Vec<crate::markdown::RenderedBlock>, Diagnostics> {
     let t = &cx.site.lessons[index].translations[lang];
     let blocks = split_blocks(&t.body, t.body_line, &t.path)?;
-    let resolve = |dest: &str| links::resolve(cx.site, &t.rel, root, dest);
+    let page_lang = (t.lang != lang).then_some(lang);
+    let resolve = |dest: &str| links::resolve_in(cx.site, &t.rel, root, dest, page_lang);
     let check_image = |dest: &str| links::check_image(cx.site, &t.rel, dest);
     let ctx = HtmlContext { file: &t.path, highlighter, resolve: &resolve, check_image: &check_image, max_depth: cx.site.limits.nesting_depth, labels: block_labels(cx, lang) };
     // A lesson shown for want of a translation is set as the language it is written in.
