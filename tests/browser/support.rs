@@ -48,13 +48,18 @@ pub struct Site {
 
 impl Site {
     pub fn build() -> Site {
+        Site::build_content(&project_root().join("content"))
+    }
+
+    /// The site of another content folder (a test fixture), with the default theme.
+    pub fn build_content(content: &Path) -> Site {
         let root = project_root();
         let dir = tempfile::tempdir().unwrap();
         let output = dir.path().join("output");
         let result = Command::new(env!("CARGO_BIN_EXE_dars"))
             .arg("build")
             .arg("--content")
-            .arg(root.join("content"))
+            .arg(content)
             .arg("--theme")
             .arg(root.join("themes/default"))
             .arg("--output")
@@ -322,7 +327,16 @@ where
     F: FnOnce(Browser) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let site = Arc::new(Site::build());
+    with_browser_on(Site::build(), width, height, test).await
+}
+
+/// As `with_browser`, on the given site.
+pub async fn with_browser_on<F, Fut>(site: Site, width: u32, height: u32, test: F)
+where
+    F: FnOnce(Browser) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let site = Arc::new(site);
     let driver = Driver::start();
     let profile = tempfile::tempdir().unwrap();
     let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|s| s.to_string()).collect();
