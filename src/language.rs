@@ -118,16 +118,20 @@ const SCRIPT_SAMPLE: usize = 2000;
 
 /// Each lesson written in the script of its language (`script:` of the theme's strings).
 fn scripts(site: &Site, theme: &Theme, d: &mut Diagnostics) {
-    for lesson in &site.lessons {
-        for (lang, t) in lesson.translations.iter().filter(|(lang, t)| **lang == t.lang) {
-            let Some(&expected) = theme.scripts.get(lang) else { continue };
+    use rayon::prelude::*;
+    let found: Vec<Diagnostic> = site
+        .lessons
+        .par_iter()
+        .flat_map_iter(|lesson| lesson.translations.iter().filter(|(lang, t)| **lang == t.lang))
+        .filter_map(|(lang, t)| {
+            let expected = *theme.scripts.get(lang)?;
             let sample = [t.title.as_str(), &t.summary, &t.body].into_iter().flat_map(|s| s.chars()).take(SCRIPT_SAMPLE);
-            if let Some(problem) = wrong_script(sample, expected) {
-                let message = format!("the `{lang}` lesson {problem}; is it the right file?");
-                d.push(t.at_key("title", Diagnostic::warning(&t.path, message)));
-            }
-        }
-    }
+            let problem = wrong_script(sample, expected)?;
+            let message = format!("the `{lang}` lesson {problem}; is it the right file?");
+            Some(t.at_key("title", Diagnostic::warning(&t.path, message)))
+        })
+        .collect();
+    found.into_iter().for_each(|f| d.push(f));
 }
 
 /// Every character of every lesson, UI string and programme text has a glyph in the fonts
@@ -138,20 +142,30 @@ fn glyphs(site: &Site, theme: &Theme, d: &mut Diagnostics) {
         f.push(CODE_FAMILY.to_string());
         f
     };
-    for lesson in &site.lessons {
-        for t in lesson.translations.iter().filter(|(lang, t)| **lang == t.lang).map(|(_, t)| t) {
-            lesson_glyphs(t, &families(&t.lang), theme, d);
-        }
-    }
+    let families: std::collections::BTreeMap<&str, Vec<String>> = site.languages.iter().map(|l| (l.code.as_str(), families(&l.code))).collect();
+    let coverage: std::collections::BTreeMap<&str, crate::fonts::CharSet> = families.iter().map(|(&l, f)| (l, theme.fonts.coverage(f))).collect();
+    // Every character of every lesson is read: in parallel, one lesson per job.
+    let found: Vec<Diagnostic> = {
+        use rayon::prelude::*;
+        site.lessons
+            .par_iter()
+            .flat_map_iter(|lesson| lesson.translations.iter().filter(|(lang, t)| **lang == t.lang).map(|(_, t)| t))
+            .flat_map_iter(|t| match (families.get(t.lang.as_str()), coverage.get(t.lang.as_str())) {
+                (Some(f), Some(c)) => lesson_glyphs(t, f, c),
+                _ => Vec::new(),
+            })
+            .collect()
+    };
+    found.into_iter().for_each(|f| d.push(f));
     for lang in &site.languages {
         let code = &lang.code;
-        let fams = families(code);
+        let (fams, cov) = (&families[code.as_str()], &coverage[code.as_str()]);
         let file = strings_file(&theme.dir, code);
         if let Ok(source) = std::fs::read_to_string(&file) {
             // Comments are not shown; the rest of the file is.
             let shown: String = source.lines().map(|l| if l.trim_start().starts_with('#') { "" } else { l }).collect::<Vec<_>>().join("\n");
-            for (line, chars) in by_line(&missing_in(&shown, 1, &fams, &theme.fonts)) {
-                d.push(Diagnostic::warning(&file, missing_message(&chars, code, &fams)).at(line, None));
+            for (line, chars) in by_line(&missing_in(&shown, 1, cov)) {
+                d.push(Diagnostic::warning(&file, missing_message(&chars, code, fams)).at(line, None));
             }
         }
         let programme = site.content_dir.join(crate::load::PROGRAMME_FILE);
@@ -160,32 +174,35 @@ fn glyphs(site: &Site, theme: &Theme, d: &mut Diagnostics) {
         texts.push(&lang.name);
         let centres: Vec<&str> = site.centres.iter().flat_map(|c| [text(&c.region, code, ""), text(&c.city, code, ""), text(&c.name, code, "")]).collect();
         for (file, texts) in [(programme, texts), (site.content_dir.join(crate::load::CENTRES_FILE), centres)] {
-            let mut chars: Vec<char> = texts.iter().flat_map(|t| missing_in(t, 1, &fams, &theme.fonts)).map(|m| m.c).collect();
+            let mut chars: Vec<char> = texts.iter().flat_map(|t| missing_in(t, 1, cov)).map(|m| m.c).collect();
             chars.sort_unstable();
             chars.dedup();
             if !chars.is_empty() {
-                d.push(Diagnostic::warning(&file, format!("`{code}` texts: {}", missing_message(&chars, code, &fams))));
+                d.push(Diagnostic::warning(&file, format!("`{code}` texts: {}", missing_message(&chars, code, fams))));
             }
         }
     }
 }
 
 /// A lesson's missing characters, one finding per line of its file.
-fn lesson_glyphs(t: &LessonText, families: &[String], theme: &Theme, d: &mut Diagnostics) {
+fn lesson_glyphs(t: &LessonText, families: &[String], coverage: &crate::fonts::CharSet) -> Vec<Diagnostic> {
     let line_of = |key: &str| t.key_lines.get(key).copied().unwrap_or(1);
     let fields = [("title", std::slice::from_ref(&t.title)), ("summary", std::slice::from_ref(&t.summary)), ("objectives", &t.objectives[..]), ("materials", &t.materials[..])];
     let mut missing = Vec::new();
     for (key, texts) in fields {
-        missing.extend(texts.iter().flat_map(|text| missing_in(text, line_of(key), families, &theme.fonts)));
+        missing.extend(texts.iter().flat_map(|text| missing_in(text, line_of(key), coverage)));
     }
     if let Some(notes) = &t.trainer_notes {
-        missing.extend(missing_in(notes, line_of("trainer_notes") + 1, families, &theme.fonts));
+        missing.extend(missing_in(notes, line_of("trainer_notes") + 1, coverage));
     }
-    missing.extend(missing_in(&t.body, t.body_line, families, &theme.fonts));
-    for (line, mut chars) in by_line(&missing) {
-        chars.dedup();
-        d.push(Diagnostic::warning(&t.path, missing_message(&chars, &t.lang, families)).at(line, None));
-    }
+    missing.extend(missing_in(&t.body, t.body_line, coverage));
+    by_line(&missing)
+        .into_iter()
+        .map(|(line, mut chars)| {
+            chars.dedup();
+            Diagnostic::warning(&t.path, missing_message(&chars, &t.lang, families)).at(line, None)
+        })
+        .collect()
 }
 
 #[cfg(test)]
