@@ -6,6 +6,9 @@
 //! for scale), a forced full rebuild, a rebuild after a template edit (every page written
 //! again) and a build with nothing changed.
 //!
+//! The search index's size per language is printed after the first builds (its build time
+//! is the `search` renderer's in the stages).
+//!
 //! `SCALE_SIZES=1000,5000,10000` and `SCALE_RUNS=5` change what is measured;
 //! `DARS_BIN=/path/to/dars` measures another build of dars (an older one, to compare).
 
@@ -72,6 +75,7 @@ fn main() {
             })
             .collect();
         summarise(&format!("{n} lessons per language, first build"), &first);
+        search_index(n, &out);
         // What the file system alone needs to create that tree here, measured the same way:
         // on this machine's ext4 (no journal), making files and folders right after many were
         // deleted is slow, and a first build pays it like any other program.
@@ -142,6 +146,35 @@ fn summarise(what: &str, results: &[Run]) {
         return;
     }
     println!("  stages of the median run: {}", median_run.report.split_once('(').map(|(_, s)| s.trim().trim_end_matches(')')).unwrap_or(""));
+}
+
+/// The search index of each language (src/render/search.rs): what a query loads at most
+/// (the manifest and the term shards its words sort into) and the texts of results.
+fn search_index(n: usize, out: &Path) {
+    let Ok(langs) = std::fs::read_dir(out.join("search")) else { return };
+    let mut langs: Vec<_> = langs.flatten().filter(|e| e.path().is_dir()).map(|e| e.path()).collect();
+    langs.sort();
+    for dir in langs {
+        let (mut manifest, mut terms, mut largest, mut term_files, mut docs, mut doc_files) = (0, 0, 0, 0, 0, 0);
+        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let (name, size) = (e.file_name().to_string_lossy().into_owned(), e.metadata().map(|m| m.len()).unwrap_or(0));
+            match name.as_bytes().first() {
+                Some(b'i') => manifest = size,
+                Some(b't') => (terms, largest, term_files) = (terms + size, largest.max(size), term_files + 1),
+                Some(b'd') => (docs, doc_files) = (docs + size, doc_files + 1),
+                _ => {}
+            }
+        }
+        let kb = |b: u64| b as f64 / 1024.0;
+        println!(
+            "  search index, {n} lessons, {}: manifest {:.1} KB, {term_files} term shards ({:.0} KB, largest {:.1} KB), {doc_files} text files ({:.0} KB)",
+            dir.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+            kb(manifest),
+            kb(terms),
+            kb(largest),
+            kb(docs)
+        );
+    }
 }
 
 fn copy_tree(from: &Path, to: &Path) {

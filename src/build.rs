@@ -9,7 +9,7 @@ use crate::error::Diagnostics;
 use crate::highlight::Highlighter;
 use crate::load::Loaded;
 use crate::model::Site;
-use crate::render::{OutputFile, RenderContext, Renderer, handout::Handouts, sitemap::Sitemap, website::Website};
+use crate::render::{OutputFile, RenderContext, Renderer, handout::Handouts, search::Search, sitemap::Sitemap, website::Website};
 use crate::theme::Theme;
 use crate::write::{Discard, Failure, OutputDir, PageSink};
 
@@ -40,6 +40,8 @@ impl BuildOptions {
 pub struct BuildReport {
     pub pages: usize,
     pub files: usize,
+    /// Handout PDFs among the files.
+    pub pdfs: usize,
     pub lessons: usize,
     /// Time of each stage, in order.
     pub stages: Vec<(&'static str, Duration)>,
@@ -73,7 +75,7 @@ impl Default for Builder {
 
 impl Builder {
     pub fn new() -> Self {
-        Self { highlighter: Highlighter::new(), renderers: vec![Box::new(Website), Box::new(Handouts), Box::new(Sitemap)] }
+        Self { highlighter: Highlighter::new(), renderers: vec![Box::new(Website), Box::new(Handouts), Box::new(Sitemap), Box::new(Search)] }
     }
 
     /// Every check, nothing written: errors and warnings together. Lessons in error are
@@ -132,6 +134,7 @@ impl Builder {
         report.renderers = rendered.times;
         report.cpu.push(("highlight", self.highlighter.take_spent()));
         report.warnings = rendered.warnings;
+        crate::check::base_url(&site, &mut report.warnings);
         let inputs = self.unchanged_since(inputs, opts, &mut report);
         let files = rendered.files;
         let published = timed(&mut report, "write", || output.publish(staging, &files, inputs))?;
@@ -148,6 +151,7 @@ impl Builder {
         }
         report.pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
         report.files = files.len();
+        report.pdfs = files.iter().filter(|f| f.path.ends_with(".pdf")).count();
         report.lessons = site.lessons.len();
         Ok(report)
     }
@@ -250,6 +254,16 @@ impl Builder {
         // The files of a renderer that failed are missing: every link to them (each page
         // links the downloads) would be one more error with the same cause.
         if !a_renderer_failed {
+            let start = Instant::now();
+            match crate::pack::site_zip(&files, sink) {
+                Ok(zip) => files.push(zip),
+                Err(d) => {
+                    diags.extend(d);
+                    // The links to it are not broken: the zip is, and that is said.
+                    files.push(OutputFile::bytes(crate::pack::SITE_ZIP, Vec::new()));
+                }
+            }
+            times.push(("site zip", start.elapsed()));
             let start = Instant::now();
             diags.extend(crate::linkcheck::check(&files));
             times.push(("check links", start.elapsed()));

@@ -3,7 +3,7 @@
 //! character none of its fonts draws is reported instead of printing a box or nothing.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::path::{Path, PathBuf};
+
 
 use crate::error::{Diagnostic, Diagnostics};
 
@@ -57,21 +57,22 @@ impl CharSet {
 pub const CODE_FAMILY: &str = "DejaVu Sans Mono";
 
 impl FontLibrary {
-    /// Reads the cmap and family name of every `.ttf`/`.otf`/`.ttc` file of `dir`.
-    pub fn load(dir: &Path, diags: &mut Diagnostics) -> FontLibrary {
+    /// Reads the cmap and family name of every font file (`.ttf`, `.otf`, `.ttc`) among
+    /// `files` (the theme's `static/fonts/`, as (name, file)).
+    pub fn load<'a>(files: impl Iterator<Item = (&'a str, &'a crate::theme::ThemeFile)>, diags: &mut Diagnostics) -> FontLibrary {
         let mut families: BTreeMap<String, CharSet> = BTreeMap::new();
-        for path in crate::render::pdf::font_files(dir) {
-            match std::fs::read(&path) {
+        for (_, file) in files.filter(|(name, _)| crate::render::pdf::is_font_file(name)) {
+            match file.read() {
                 Ok(data) => {
                     let faces = read_faces(&data);
                     if faces.is_empty() {
-                        diags.push(Diagnostic::error(&path, "not a font dars can read; remove it or replace it with a TrueType/OpenType file"));
+                        diags.push(Diagnostic::error(&file.origin, "not a font dars can read; remove it or replace it with a TrueType/OpenType file"));
                     }
                     for (family, chars) in faces {
                         families.entry(family).or_default().extend(&chars);
                     }
                 }
-                Err(e) => diags.push(Diagnostic::error(&path, format!("cannot read font: {e}"))),
+                Err(d) => diags.push(d),
             }
         }
         FontLibrary { families }
@@ -199,20 +200,15 @@ fn is_emoji(c: char) -> bool {
     matches!(c, '\u{1F000}'..='\u{1FAFF}' | '\u{2600}'..='\u{27BF}' | '\u{2B00}'..='\u{2BFF}')
 }
 
-/// Where a language's fonts are declared, for messages.
-pub fn strings_file(theme_dir: &Path, lang: &str) -> PathBuf {
-    theme_dir.join("i18n").join(format!("{lang}.yaml"))
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn shipped() -> FontLibrary {
-        let mut d = Diagnostics::new();
-        let fonts = FontLibrary::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/static/fonts"), &mut d);
-        assert!(d.is_empty(), "{d}");
-        fonts
+        let theme = crate::theme::Theme::load(Path::new("/nonexistent-theme"), &[]).unwrap_or_else(|d| panic!("{d}"));
+        theme.fonts
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use unicode_script::{Script, UnicodeScript};
 
 use crate::error::{Diagnostic, Diagnostics};
-use crate::fonts::{CODE_FAMILY, by_line, missing_in, missing_message, strings_file};
+use crate::fonts::{CODE_FAMILY, by_line, missing_in, missing_message};
 use crate::model::{LessonText, Site, text};
 use crate::theme::Theme;
 
@@ -42,7 +42,7 @@ fn untranslated_labels(site: &Site, theme: &Theme, d: &mut Diagnostics) {
         from.dedup();
         let keys: Vec<&str> = borrowed.iter().map(|(k, _)| k.as_str()).collect();
         d.push(Diagnostic::warning(
-            strings_file(&theme.dir, &lang.code),
+            theme.strings_file(&lang.code).0,
             format!(
                 "{} label(s) missing, shown in `{}` on `{}` pages meanwhile: {}; add them under `labels:`",
                 keys.len(),
@@ -63,8 +63,7 @@ fn plural_forms(site: &Site, theme: &Theme, d: &mut Diagnostics) {
         let Some(strings) = theme.strings.get(&lang.code) else { continue };
         let Some(rules) = &strings.plural_rules else { continue };
         let used = crate::i18n::categories(rules);
-        let file = strings_file(&theme.dir, &lang.code);
-        let source = std::fs::read_to_string(&file).unwrap_or_default();
+        let (file, source) = theme.strings_file(&lang.code);
         for (word, forms) in &strings.plurals {
             let unused: Vec<&str> = forms.keys().map(String::as_str).filter(|c| !used.contains(c)).collect();
             if !unused.is_empty() {
@@ -160,8 +159,8 @@ fn glyphs(site: &Site, theme: &Theme, d: &mut Diagnostics) {
     for lang in &site.languages {
         let code = &lang.code;
         let (fams, cov) = (&families[code.as_str()], &coverage[code.as_str()]);
-        let file = strings_file(&theme.dir, code);
-        if let Ok(source) = std::fs::read_to_string(&file) {
+        let (file, source) = theme.strings_file(code);
+        {
             // Comments are not shown; the rest of the file is.
             let shown: String = source.lines().map(|l| if l.trim_start().starts_with('#') { "" } else { l }).collect::<Vec<_>>().join("\n");
             for (line, chars) in by_line(&missing_in(&shown, 1, cov)) {

@@ -72,7 +72,7 @@ impl Session {
                 return Err(d);
             }
         };
-        let kit = if self.opts.pdf { Some(HandoutKit::load(&theme.dir)?) } else { None };
+        let kit = if self.opts.pdf { Some(HandoutKit::load(&theme)?) } else { None };
         let files = self.builder.render(&site, &theme, self.opts.pdf)?.files;
         let files: BTreeMap<String, Arc<Contents>> = files.into_iter().map(|f| (f.path, Arc::new(f.contents))).collect();
         let changed = changed_paths(self.state.as_ref().map(|s| &s.files), &files);
@@ -225,6 +225,11 @@ fn rerender(builder: &Builder, state: &mut State, site: &Site, rels: &BTreeSet<S
             Err(d) => diags.extend(d),
         }
     }
+    // Any edit of a lesson may change what search finds.
+    match crate::render::search::Search.render(&cx) {
+        Ok(f) => out.extend(f),
+        Err(d) => diags.extend(d),
+    }
     if diags.has_errors() {
         return Err(diags.sorted());
     }
@@ -311,5 +316,6 @@ fn changed_paths(old: Option<&BTreeMap<String, Arc<Contents>>>, new: &BTreeMap<S
 
 /// The folders watch mode watches.
 pub fn watched_dirs(opts: &BuildOptions) -> Vec<&Path> {
-    vec![opts.content_dir.as_path(), opts.theme_dir.as_path()]
+    // A site without a theme folder of its own uses the built-in theme: nothing to watch.
+    [opts.content_dir.as_path(), opts.theme_dir.as_path()].into_iter().filter(|d| *d == opts.content_dir || d.is_dir()).collect()
 }

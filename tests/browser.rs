@@ -687,7 +687,12 @@ async fn screenshots_of_home_and_a_lesson_at_desktop_and_phone_widths() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tifinagh_is_drawn_in_its_web_font_and_an_untranslated_lesson_says_so() {
-    let site = support::Site::build_content(&project_root().join("tests/fixtures/languages/content"));
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("output");
+    let content = project_root().join("tests/fixtures/languages/content");
+    let built = common::build_with_binary(&content, &output);
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let site = support::Site::serve(dir, output);
     support::with_browser_on(site, DESKTOP.0, DESKTOP.1, |b| async move {
         // A Tamazight page, and a French one quoting Tifinagh letters: both fetch and use
         // Noto Sans Tifinagh.

@@ -106,7 +106,8 @@ fn an_untranslated_lesson_is_shown_in_its_source_language_with_a_notice() {
     // Search engines are not told it is an English version, on any version of the page.
     for lang in ["fr", "zgh", "en"] {
         let html = page(&format!("{lang}/day-1/keyboard/index.html"));
-        assert!(!html.contains(r#"hreflang="en""#), "{lang} page names the fallback as English:\n{html}");
+        assert!(!html.contains(r#"<link rel="alternate" hreflang="en""#), "{lang} page names the fallback as English:\n{html}");
+        assert!(!html.contains(r#"class="lang-link" href="../../../en/day-1/keyboard/index.html" hreflang"#), "{lang}: the switch to it");
         assert!(html.contains(r#"<link rel="alternate" hreflang="zgh""#));
     }
     let translated = page("en/day-1/alphabet/index.html");

@@ -48,18 +48,13 @@ pub struct Site {
 
 impl Site {
     pub fn build() -> Site {
-        Site::build_content(&project_root().join("content"))
-    }
-
-    /// The site of another content folder (a test fixture), with the default theme.
-    pub fn build_content(content: &Path) -> Site {
         let root = project_root();
         let dir = tempfile::tempdir().unwrap();
         let output = dir.path().join("output");
         let result = Command::new(env!("CARGO_BIN_EXE_dars"))
             .arg("build")
             .arg("--content")
-            .arg(content)
+            .arg(root.join("content"))
             .arg("--theme")
             .arg(root.join("themes/default"))
             .arg("--output")
@@ -67,9 +62,21 @@ impl Site {
             .output()
             .expect("the dars binary runs");
         assert!(result.status.success(), "dars build failed:\n{}", String::from_utf8_lossy(&result.stderr));
+        Site::serve(dir, output)
+    }
+
+    /// Serves `output` (a folder below `dir`, kept as long as the site) over HTTP; a missing
+    /// file gets the site's `404.html` with status 404, as web servers are set up to do.
+    pub fn serve(dir: tempfile::TempDir, output: PathBuf) -> Site {
         let server = Server::start(output);
         let base = format!("http://127.0.0.1:{}/", server.port);
         Site { base, _server: server, _dir: dir }
+    }
+
+    /// The built site's folder (to open its pages from `file://`; tests/search.rs).
+    #[allow(dead_code)]
+    pub fn output(&self) -> PathBuf {
+        self._dir.path().join("output")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -330,7 +337,7 @@ where
     with_browser_on(Site::build(), width, height, test).await
 }
 
-/// As `with_browser`, on the given site.
+/// As `with_browser`, on a site served by the caller (`Site::serve`).
 pub async fn with_browser_on<F, Fut>(site: Site, width: u32, height: u32, test: F)
 where
     F: FnOnce(Browser) -> Fut,
