@@ -222,6 +222,7 @@ impl Builder {
         if diags.has_errors() {
             // The pages would only repeat these errors; the checks can still add theirs.
             diags.extend(crate::check::site_checks(site, &bodies));
+            diags.extend(crate::language::language_checks(site, theme));
             return Err(diags.sorted());
         }
         let cx = RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: Some(&bodies), sink, cache };
@@ -236,7 +237,11 @@ impl Builder {
                     })
                     .collect()
             },
-            || crate::check::site_checks(site, &bodies),
+            || {
+                let mut checks = crate::check::site_checks(site, &bodies);
+                checks.extend(crate::language::language_checks(site, theme));
+                checks
+            },
         );
         let mut files = Vec::new();
         let mut times = vec![("markdown", bodies_time)];
@@ -285,8 +290,15 @@ pub struct Rendered {
 
 /// The theme needs the languages: taken from the same reading of the programme file as
 /// the content's, so both agree (its errors are reported by the content stage).
+/// The default language first: a label missing in a language's strings is taken from the
+/// first language that has it.
 fn programme_languages(programme: &Result<crate::yaml::ProgrammeFile, crate::error::Diagnostic>) -> Vec<String> {
-    programme.as_ref().map(|p| p.languages.iter().map(|l| l.code.clone()).collect()).unwrap_or_default()
+    let Ok(p) = programme else { return Vec::new() };
+    let mut codes: Vec<String> = p.languages.iter().map(|l| l.code.clone()).collect();
+    if let Some(i) = codes.iter().position(|c| *c == p.default_language) {
+        codes[..=i].rotate_right(1);
+    }
+    codes
 }
 
 fn timed<T, E>(report: &mut BuildReport, stage: &'static str, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {

@@ -1,6 +1,6 @@
 //! Checks over the whole programme once its lessons are rendered: anchors, unused files,
-//! drafts, empty or over-long days, translations behind their source, text in the wrong
-//! script. Errors stop a build; warnings are reported (and fail `dars check --strict`).
+//! drafts, empty or over-long days, translations behind their source (the checks that
+//! depend on the theme's languages are in `crate::language`). Errors stop a build; warnings are reported (and fail `dars check --strict`).
 
 use std::collections::HashSet;
 
@@ -18,7 +18,6 @@ pub fn site_checks(site: &Site, bodies: &Bodies) -> Diagnostics {
     drafts(site, &mut d);
     days(site, &mut d);
     translations(site, &mut d);
-    scripts(site, &mut d);
     glued_latin(site, &mut d);
     d.extend(crate::materials::differently_named(site));
     d
@@ -47,7 +46,9 @@ pub fn base_url(site: &Site, d: &mut Diagnostics) {
 fn glued_latin(site: &Site, d: &mut Diagnostics) {
     use crate::bidi::{glued_latin_in_line, glued_latin_in_markdown, glued_latin_message, has_rtl};
     for lesson in &site.lessons {
-        for t in lesson.translations.values() {
+        // A lesson shown in its source language for want of a translation is checked once,
+        // in that language.
+        for t in lesson.translations.iter().filter(|(lang, t)| **lang == t.lang).map(|(_, t)| t) {
             let lines = [("title", std::slice::from_ref(&t.title)), ("summary", std::slice::from_ref(&t.summary)), ("objectives", &t.objectives[..]), ("materials", &t.materials[..])];
             for (key, texts) in lines {
                 for snippet in texts.iter().filter(|s| has_rtl(s)).flat_map(|s| glued_latin_in_line(s)) {
@@ -164,7 +165,7 @@ fn translations(site: &Site, d: &mut Diagnostics) {
     for lesson in site.lessons.iter().chain(&site.drafts) {
         let Some(source) = lesson.translations.get(&site.default_language) else { continue };
         for (lang, t) in &lesson.translations {
-            if *lang == site.default_language {
+            if *lang == site.default_language || *lang != t.lang {
                 continue;
             }
             if let Some(recorded) = &t.source_hash
@@ -180,38 +181,4 @@ fn translations(site: &Site, d: &mut Diagnostics) {
             }
         }
     }
-}
-
-/// Arabic-script languages should be written in Arabic letters, the others mostly not.
-fn scripts(site: &Site, d: &mut Diagnostics) {
-    for lesson in &site.lessons {
-        for (lang, t) in &lesson.translations {
-            let rtl = site.language(lang).is_some_and(|l| l.rtl);
-            // The opening of a lesson tells its script; reading all of every body cost more
-            // than the rest of the checks together on a large programme.
-            let text = [t.title.as_str(), &t.summary, &t.body].into_iter().flat_map(|s| s.chars()).take(SCRIPT_SAMPLE);
-            let (arabic, letters) = text.filter(|&c| is_letter(c)).fold((0usize, 0usize), |(a, n), c| (a + is_arabic(c) as usize, n + 1));
-            if letters == 0 {
-                continue;
-            }
-            if rtl && arabic == 0 {
-                d.push(t.at_key("title", Diagnostic::warning(&t.path, format!("the `{lang}` lesson has no Arabic letters; is it the right file?"))));
-            } else if !rtl && arabic * 2 > letters {
-                d.push(t.at_key("title", Diagnostic::warning(&t.path, format!("the `{lang}` lesson is mostly in Arabic script; is it the right file?"))));
-            }
-        }
-    }
-}
-
-/// How many characters of a lesson the script check reads.
-const SCRIPT_SAMPLE: usize = 2000;
-
-/// A letter, roughly: anything in the Arabic blocks counts (marks and punctuation too,
-/// which does not change the verdict and spares a Unicode table lookup per character).
-fn is_letter(c: char) -> bool {
-    if c.is_ascii() { c.is_ascii_alphabetic() } else { is_arabic(c) || c.is_alphabetic() }
-}
-
-fn is_arabic(c: char) -> bool {
-    matches!(c, '\u{0600}'..='\u{06FF}' | '\u{0750}'..='\u{077F}' | '\u{08A0}'..='\u{08FF}' | '\u{FB50}'..='\u{FDFF}' | '\u{FE70}'..='\u{FEFF}')
 }

@@ -6,39 +6,47 @@ use crate::yaml::UiStringsFile;
 
 pub type UiStrings = UiStringsFile;
 
-/// CLDR plural category of an integer in `lang`.
+/// The CLDR plural rules (cardinal) of `lang`, from ICU4X's compiled data. A language CLDR
+/// does not know gets the rules of its parent locale, at worst the root's (`other` only).
+pub fn plural_rules(lang: &str) -> Option<icu_plurals::PluralRules> {
+    let locale = icu_locale_core::Locale::try_from_str(lang).ok()?;
+    icu_plurals::PluralRules::try_new_cardinal((&locale).into()).ok()
+}
+
+/// The plural categories `lang` uses, e.g. ["one", "other"] for French.
+pub fn categories(rules: &icu_plurals::PluralRules) -> Vec<&'static str> {
+    rules.categories().map(category_name).collect()
+}
+
+/// CLDR plural category of an integer in `lang`: "zero", "one", "two", "few", "many" or
+/// "other".
 pub fn plural_category(lang: &str, n: u64) -> &'static str {
-    match lang {
-        "ar" => match n {
-            0 => "zero",
-            1 => "one",
-            2 => "two",
-            _ if (3..=10).contains(&(n % 100)) => "few",
-            _ if (11..=99).contains(&(n % 100)) => "many",
-            _ => "other",
-        },
-        "fr" => {
-            if n <= 1 {
-                "one"
-            } else {
-                "other"
-            }
-        }
-        _ => {
-            if n == 1 {
-                "one"
-            } else {
-                "other"
-            }
-        }
+    plural_rules(lang).map_or("other", |rules| category_name(rules.category_for(n)))
+}
+
+fn category_name(c: icu_plurals::PluralCategory) -> &'static str {
+    use icu_plurals::PluralCategory::*;
+    match c {
+        Zero => "zero",
+        One => "one",
+        Two => "two",
+        Few => "few",
+        Many => "many",
+        Other => "other",
     }
 }
 
 /// `n` with the counted word `key` in the right plural form, e.g. "3 دروس", "15 درسًا".
 pub fn format_count(key: &str, n: u64, lang: &str, strings: &UiStrings) -> String {
     let Some(forms) = strings.plurals.get(key) else { return format!("{n} {key}") };
+    // The rules are kept with the strings when the theme is loaded (building them is a
+    // lookup in ICU4X's data, done once per language instead of once per number).
+    let category = match &strings.plural_rules {
+        Some(rules) => category_name(rules.category_for(n)),
+        None => plural_category(lang, n),
+    };
     let form = forms
-        .get(plural_category(lang, n))
+        .get(category)
         .or_else(|| forms.get("other"))
         .map(String::as_str)
         .unwrap_or("{n}");
@@ -131,5 +139,20 @@ labels: {}
         assert_eq!(plural_category("ar", 100), "other");
         assert_eq!(plural_category("fr", 0), "one");
         assert_eq!(plural_category("fr", 2), "other");
+        // From CLDR, not written here: English has no `one` for 0; CLDR has no rules for
+        // Standard Moroccan Tamazight (zgh), nor for a private code: `other` only.
+        assert_eq!(plural_category("en", 0), "other");
+        assert_eq!(plural_category("en", 1), "one");
+        assert_eq!(plural_category("zgh", 1), "other");
+        assert_eq!(plural_category("qaa", 1), "other");
+    }
+
+    #[test]
+    fn arabic_counts_take_all_six_forms_from_cldr() {
+        let mut s = strings(AR);
+        s.plurals.insert("lessons".into(), [("zero", "لا دروس"), ("one", "درس واحد"), ("two", "درسان"), ("few", "{n} دروس"), ("many", "{n} درسًا"), ("other", "{n} درس")].into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect());
+        s.plural_rules = plural_rules("ar").map(std::sync::Arc::new);
+        let shown: Vec<String> = [0, 1, 2, 3, 10, 11, 99, 100, 102, 103, 111].iter().map(|&n| format_count("lessons", n, "ar", &s)).collect();
+        assert_eq!(shown, ["لا دروس", "درس واحد", "درسان", "3 دروس", "10 دروس", "11 درسًا", "99 درسًا", "100 درس", "102 درس", "103 دروس", "111 درسًا"]);
     }
 }

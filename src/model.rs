@@ -110,12 +110,25 @@ pub struct Lesson {
     pub order: u32,
     pub duration_minutes: u32,
     pub age: AgeRange,
-    /// By language code.
+    /// By language code, one for every language of the programme: a lesson not yet
+    /// translated into a language is published there in its source language (a copy of
+    /// that text, whose `lang` says so), so a language can be published gradually.
     pub translations: BTreeMap<String, LessonText>,
+}
+
+impl Lesson {
+    /// Whether the page in `lang` shows the lesson in another language, for want of a
+    /// translation.
+    pub fn is_fallback(&self, lang: &str) -> bool {
+        self.translations.get(lang).is_some_and(|t| t.lang != lang)
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct LessonText {
+    /// The language the text is written in: the page's language, or, for a lesson not yet
+    /// translated into it, the language it is shown in instead (see `Lesson::translations`).
+    pub lang: String,
     pub path: PathBuf,
     pub rel: String,
     pub title: String,
@@ -222,10 +235,18 @@ pub fn build_partial(loaded: &Loaded, mut diags: Diagnostics) -> (Site, Diagnost
 
     let languages = languages(p, &programme_path, &mut diags);
     let codes: Vec<String> = languages.iter().map(|l| l.code.clone()).collect();
+    // Missing in the default language, a text is missing everywhere; missing in another
+    // language, pages in that language show the default language's (a language can be
+    // added before all of its texts are written).
+    let default = &p.default_language;
     let check_localized = |what: &str, l: &Localized, file: &PathBuf, diags: &mut Diagnostics| {
         for code in &codes {
             if l.get(code).is_none_or(|t| t.trim().is_empty()) {
-                diags.push(Diagnostic::error(file, format!("{what} has no `{code}` text; add `{code}: \"…\"`")));
+                diags.push(if code == default || l.get(default).is_none_or(|t| t.trim().is_empty()) {
+                    Diagnostic::error(file, format!("{what} has no `{code}` text; add `{code}: \"…\"`"))
+                } else {
+                    Diagnostic::warning(file, format!("{what} has no `{code}` text: `{code}` pages show the `{default}` one; add `{code}: \"…\"`"))
+                });
             }
         }
     };
@@ -260,7 +281,7 @@ pub fn build_partial(loaded: &Loaded, mut diags: Diagnostics) -> (Site, Diagnost
         if let Some(day) = days.iter_mut().find(|d| d.number == lesson.day) {
             day.lessons.push(i);
         }
-        for (lang, t) in &lesson.translations {
+        for (lang, t) in lesson.translations.iter().filter(|(lang, t)| **lang == t.lang) {
             by_source.insert(t.rel.clone(), (i, lang.clone()));
         }
     }
@@ -524,21 +545,17 @@ fn pair_translations(files: &[LessonFile], failed: &[String], codes: &[String], 
                 }
             }
         }
-        for code in codes {
-            let translation = format!("{key}.{code}.md");
-            if failed.contains(&translation) {
-                ok = false;
-            } else if !group.iter().any(|f| &f.lang == code) {
-                ok = false;
-                diags.push(Diagnostic::error(
-                    &first.path,
-                    format!("lesson has no `{code}` translation; add {translation} next to it"),
-                ));
-            }
-        }
+        // A translation that failed to load is in error; one not written yet is not: the
+        // lesson is shown in its source language there (`dars check` lists it).
+        ok &= !codes.iter().any(|code| failed.contains(&format!("{key}.{code}.md")));
         if !ok {
             broken.extend(group.iter().map(|f| f.rel.clone()));
             continue;
+        }
+        let mut translations: BTreeMap<String, LessonText> = members.iter().filter_map(|&i| Some((files[i].lang.clone(), texts[i].take()?))).collect();
+        let source = translations.get(&first.lang).cloned().expect("the first file of a group is one of its translations");
+        for code in codes {
+            translations.entry(code.clone()).or_insert_with(|| source.clone());
         }
         let lesson = Lesson {
             slug: first.slug.clone(),
@@ -546,7 +563,7 @@ fn pair_translations(files: &[LessonFile], failed: &[String], codes: &[String], 
             order: first.front.order,
             duration_minutes: first.front.duration_minutes,
             age: first.front.age,
-            translations: members.iter().filter_map(|&i| Some((files[i].lang.clone(), texts[i].take()?))).collect(),
+            translations,
         };
         if lesson.translations.values().any(|t| t.draft) {
             drafts.push(lesson);
@@ -586,6 +603,7 @@ fn check_lesson_file(f: &LessonFile, days: &[Day], diags: &mut Diagnostics) -> b
 
 fn lesson_text(f: &LessonFile) -> LessonText {
     LessonText {
+        lang: f.lang.clone(),
         path: f.path.clone(),
         rel: f.rel.clone(),
         // As pages and handouts show them: code between backticks kept left to right,

@@ -60,6 +60,14 @@ pub struct Theme {
     pub strings: BTreeMap<String, UiStrings>,
     /// Files copied as they are: (path below `static/`, file).
     pub static_files: Vec<(String, ThemeFile)>,
+    /// The fonts of `static/fonts/`, with the characters each draws.
+    pub fonts: crate::fonts::FontLibrary,
+    /// The script each language is written in (`script:` of its strings file, or the
+    /// script of most of its letters).
+    pub scripts: BTreeMap<String, unicode_script::Script>,
+    /// Labels a language's strings file lacks, shown from another language's file: (key,
+    /// language it comes from), by language. `dars check` lists them.
+    pub borrowed_labels: BTreeMap<String, Vec<(String, String)>>,
 }
 
 impl Theme {
@@ -69,7 +77,9 @@ impl Theme {
         let mut diags = Diagnostics::new();
         let files = theme_files(dir, &mut diags);
         let tera = load_templates(dir, &files, &mut diags);
+        let fonts = crate::fonts::FontLibrary::load(below(&files, "static/fonts/"), &mut diags);
         let mut strings = BTreeMap::new();
+        let mut scripts = BTreeMap::new();
         for lang in languages {
             let rel = format!("i18n/{lang}.yaml");
             let Some(file) = files.get(&rel) else {
@@ -84,6 +94,14 @@ impl Theme {
                     for p in check_strings(&s) {
                         diags.push(Diagnostic::error(&file.origin, p));
                     }
+                    check_fonts(&s, &fonts, &file.origin, &mut diags);
+                    match language_script(&s) {
+                        Ok(script) => {
+                            scripts.insert(lang.clone(), script);
+                        }
+                        Err(m) => diags.push(Diagnostic::error(&file.origin, m)),
+                    }
+                    s.plural_rules = crate::i18n::plural_rules(lang).map(std::sync::Arc::new);
                     // Labels are shown as written, with French spacing in French.
                     if crate::typography::is_french(lang) {
                         for label in s.labels.values_mut() {
@@ -95,8 +113,23 @@ impl Theme {
                 Err(d) => diags.push(d),
             }
         }
+        let borrowed_labels = borrow_missing_labels(languages, &mut strings);
         let static_files = below(&files, "static/").map(|(rel, f)| (rel.to_string(), f.clone())).collect();
-        diags.into_result(Theme { dir: dir.to_path_buf(), files, tera, strings, static_files })
+        diags.into_result(Theme { dir: dir.to_path_buf(), files, tera, strings, static_files, fonts, scripts, borrowed_labels })
+    }
+
+    /// The font families text in `lang` is set in (its strings file's `fonts:`).
+    pub fn font_families(&self, lang: &str) -> &[String] {
+        self.strings.get(lang).map_or(&[], |s| &s.fonts[..])
+    }
+
+    /// A language's strings file, as messages name it, and its text.
+    pub fn strings_file(&self, lang: &str) -> (PathBuf, String) {
+        let rel = format!("i18n/{lang}.yaml");
+        match self.files.get(&rel) {
+            Some(f) => (f.origin.clone(), f.read_text().unwrap_or_default()),
+            None => (self.dir.join(rel), String::new()),
+        }
     }
 
     pub fn template_path(&self, name: &str) -> PathBuf {
@@ -119,6 +152,55 @@ impl Theme {
     pub fn label<'a>(&'a self, lang: &str, key: &'a str) -> &'a str {
         self.strings.get(lang).and_then(|s| s.labels.get(key)).map(String::as_str).unwrap_or(key)
     }
+}
+
+/// A label missing in a language is taken from the first language (in `languages`' order,
+/// the default first) that has it: a new language, or a label added to the other files
+/// later, still builds, and `dars check` says what is left to translate.
+fn borrow_missing_labels(languages: &[String], strings: &mut BTreeMap<String, UiStrings>) -> BTreeMap<String, Vec<(String, String)>> {
+    let mut borrowed: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    let all: BTreeMap<String, (String, String)> = languages
+        .iter()
+        .rev()
+        .filter_map(|l| strings.get(l).map(|s| (l, s)))
+        .flat_map(|(l, s)| s.labels.iter().map(move |(k, v)| (k.clone(), (l.clone(), v.clone()))))
+        .collect();
+    for lang in languages {
+        let Some(s) = strings.get_mut(lang) else { continue };
+        for (key, (from, label)) in &all {
+            if !s.labels.contains_key(key) {
+                s.labels.insert(key.clone(), label.clone());
+                borrowed.entry(lang.clone()).or_default().push((key.clone(), from.clone()));
+            }
+        }
+    }
+    borrowed
+}
+
+/// Every family of `fonts:` must be a font of the theme: typst would otherwise fall back
+/// without a word, and the glyph check would have nothing to check against.
+fn check_fonts(strings: &UiStrings, fonts: &crate::fonts::FontLibrary, path: &Path, diags: &mut Diagnostics) {
+    if strings.fonts.is_empty() {
+        diags.push(Diagnostic::error(path, format!("`fonts:` is missing: list the font families of the language's text, first choice first, e.g. `fonts: [\"Noto Sans\"]` (the theme has {})", fonts.family_names().join(", "))));
+    }
+    for family in strings.fonts.iter().filter(|f| !fonts.has_family(f)) {
+        diags.push(Diagnostic::error(
+            path,
+            format!("font `{family}` of `fonts:` is not in the theme's static/fonts/ (it has {}); add its .ttf file there or fix the name", fonts.family_names().join(", ")),
+        ));
+    }
+}
+
+/// The script named by `script:`, or else the script of most letters of the strings file.
+fn language_script(strings: &UiStrings) -> Result<unicode_script::Script, String> {
+    use unicode_script::Script;
+    if let Some(name) = &strings.script {
+        return Script::from_full_name(name).or_else(|| Script::from_short_name(name)).ok_or_else(|| {
+            format!("script `{name}` is not a Unicode script name; write e.g. `Latin`, `Arabic`, `Tifinagh` (or a code such as `Tfng`)")
+        });
+    }
+    let words = strings.months.iter().chain(&strings.weekdays).chain(strings.labels.values());
+    Ok(crate::language::dominant_script(words.flat_map(|w| w.chars())).unwrap_or(Script::Latin))
 }
 
 fn below<'a>(files: &'a BTreeMap<String, ThemeFile>, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a ThemeFile)> + 'a {

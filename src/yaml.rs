@@ -222,6 +222,17 @@ pub struct UiStringsFile {
     pub duration_joiner: String,
     /// Every other label the templates use, by key.
     pub labels: BTreeMap<String, String>,
+    /// The script the language is written in, as Unicode names it (`Latin`, `Arabic`,
+    /// `Tifinagh`, or its 4-letter code); absent, the script of most letters of this file.
+    #[serde(default)]
+    pub script: Option<String>,
+    /// Font families for text in this language, first choice first (PDF handouts; the web
+    /// pages' font stack in style.css says the same). Each is a font of static/fonts/.
+    #[serde(default)]
+    pub fonts: Vec<String>,
+    /// The CLDR plural rules of the language, set when the theme is loaded.
+    #[serde(skip)]
+    pub plural_rules: Option<std::sync::Arc<icu_plurals::PluralRules>>,
 }
 
 /// Parses a YAML text that starts on `first_line` of `file`.

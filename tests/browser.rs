@@ -688,3 +688,49 @@ async fn screenshots_of_home_and_a_lesson_at_desktop_and_phone_widths() {
     .await;
     eprintln!("screenshots in {}", dir.display());
 }
+
+// ---------------------------------------------------------------------------------------
+// Languages as data: Tamazight in Tifinagh, an English lesson not yet translated
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tifinagh_is_drawn_in_its_web_font_and_an_untranslated_lesson_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("output");
+    let content = project_root().join("tests/fixtures/languages/content");
+    let built = common::build_with_binary(&content, &output);
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let site = support::Site::serve(dir, output);
+    support::with_browser_on(site, DESKTOP.0, DESKTOP.1, |b| async move {
+        // A Tamazight page, and a French one quoting Tifinagh letters: both fetch and use
+        // Noto Sans Tifinagh.
+        for (path, css) in [("zgh/day-1/alphabet/index.html", "h1"), ("fr/day-1/alphabet/index.html", ".lesson-body p")] {
+            b.open(path).await;
+            let faces = loaded_faces(&b).await;
+            assert!(
+                faces.iter().any(|(family, _, _, status)| family == "Noto Sans Tifinagh" && status == "loaded"),
+                "{path}: the Tifinagh web font is not loaded; document.fonts has {faces:?}"
+            );
+            let family = computed(&b, css, "fontFamily").await;
+            let family = family.as_str().unwrap_or_default().replace(['"', '\''], "");
+            assert!(family.contains("Noto Sans Tifinagh"), "{path}: {css} computes font-family: {family}");
+        }
+        b.open("zgh/day-1/alphabet/index.html").await;
+        let family = computed(&b, "h1", "fontFamily").await;
+        assert!(family.as_str().unwrap_or_default().replace('"', "").starts_with("Noto Sans Tifinagh"), "zgh heading: {family}");
+        // The language switch of an English page names Tamazight in Tifinagh, in its font.
+        b.open("en/index.html").await;
+        let family = computed(&b, "a.lang-link[lang=zgh]", "fontFamily").await;
+        assert!(family.as_str().unwrap_or_default().replace('"', "").starts_with("Noto Sans Tifinagh"), "the link to zgh: {family}");
+        // The English page of a lesson not translated yet shows the notice, then French.
+        b.open("en/day-1/keyboard/index.html").await;
+        let shown = b
+            .js("const n = document.querySelector('.untranslated-notice'); const r = n && n.getBoundingClientRect(); return n ? [r.height > 10 && getComputedStyle(n).display != 'none', n.textContent] : null")
+            .await;
+        assert_eq!(shown[0], true, "the notice is visible: {shown}");
+        assert!(shown[1].as_str().unwrap().contains("not been translated into English"), "{shown}");
+        let lang = b.js("return [document.documentElement.lang, document.querySelector('.lesson-body').lang, document.querySelector('h1').lang]").await;
+        assert_eq!(lang, json!(["en", "fr", "fr"]));
+    })
+    .await;
+}

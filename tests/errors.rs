@@ -138,11 +138,22 @@ fn link_to_a_missing_lesson_names_its_line() {
 }
 
 #[test]
-fn missing_translation_is_reported() {
+fn missing_translation_is_published_in_the_source_language_with_a_warning() {
     let case = Case::new();
     fs::remove_file(case.content.join("day-2/01-third.ar.md")).unwrap();
+    let result = build_with_binary(&case.content, &case.output);
+    let report = format!("{}{}", String::from_utf8_lossy(&result.stdout), String::from_utf8_lossy(&result.stderr));
+    assert!(result.status.success(), "a language can be published gradually:\n{report}");
+    let lines: Vec<String> = report.lines().map(str::to_string).collect();
+    assert_reports(&lines, &case.path("day-2/01-third.fr.md"), "warning: lesson has no `ar` translation: `ar` pages show it in `fr` with a notice");
+    let page = fs::read_to_string(case.output.join("ar/day-2/third/index.html")).unwrap();
+    assert!(page.contains("<html lang=\"ar\" dir=\"rtl\">") && page.contains("class=\"untranslated-notice\""), "{page}");
+    assert!(page.contains("<h1 lang=\"fr\" dir=\"ltr\">"), "{page}");
+    // A translation that disagrees with its source is still an error.
+    fs::copy(case.content.join("day-2/01-third.fr.md"), case.content.join("day-2/01-third.ar.md")).unwrap();
+    case.replace("day-2/01-third.ar.md", "order: 1", "order: 2");
     let lines = case.fails();
-    assert_reports(&lines, &case.path("day-2/01-third.fr.md"), "no `ar` translation");
+    assert_reports(&lines, &format!("{}:", case.path("day-2/01-third.ar.md")), "error: `order` differs from the translation");
 }
 
 #[test]

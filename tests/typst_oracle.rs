@@ -654,9 +654,13 @@ fn main_source() -> String {
 fn typeset(markup: &str, rtl: bool) -> Result<Vec<u8>, dars::Diagnostics> {
     let blocks = std::fs::read_to_string(common::theme_dir().join("handout/blocks.typ")).unwrap();
     let labels: serde_json::Map<String, serde_json::Value> = LABELS.iter().map(|(k, v)| (k.to_string(), (*v).into())).collect();
+    let lang = if rtl { "ar" } else { "fr" };
+    // The language's fonts, as the theme's strings file declares them (`fonts:`).
+    let strings: serde_yaml::Value = serde_yaml::from_str(&std::fs::read_to_string(common::theme_dir().join(format!("i18n/{lang}.yaml"))).unwrap()).unwrap();
+    let fonts: Vec<String> = serde_yaml::from_value(strings["fonts"].clone()).unwrap();
     let data = serde_json::json!({
-        "dir": if rtl { "rtl" } else { "ltr" }, "lang": if rtl { "ar" } else { "fr" }, "version": "trainer",
-        "title": "t", "programme": "p", "labels": labels,
+        "dir": if rtl { "rtl" } else { "ltr" }, "lang": lang, "version": "trainer",
+        "title": "t", "programme": "p", "labels": labels, "fonts": fonts,
     });
     let doc = Document {
         sources: vec![

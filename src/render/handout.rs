@@ -265,6 +265,7 @@ fn lesson_entry(cx: &RenderContext, day: &Day, index: usize, lang: &str) -> Valu
         "start": start, "end": end,
         // Only where it differs from the programme's audience: most lessons are for all.
         "age": (lesson.age != cx.site.audience).then(|| json!({ "min": lesson.age.min, "max": lesson.age.max })),
+        "fallback": crate::render::website::fallback_context(cx, t, lang),
     })
 }
 
@@ -295,7 +296,7 @@ fn handout_html(cx: &RenderContext, day: &Day, lang: &str, version: Version) -> 
             }
         };
         let notes = match (&t.trainer_notes, version) {
-            (Some(n), Version::Trainer) => notes_html(cx, &notes_paragraphs(n), &t.path, &t.rel, &root, lang).map_err(|d| diags.extend(d)).ok(),
+            (Some(n), Version::Trainer) => notes_html(cx, &notes_paragraphs(n), &t.path, &t.rel, &root, &t.lang).map_err(|d| diags.extend(d)).ok(),
             _ => None,
         };
         let mut entry = lesson_entry(cx, day, i, lang);
@@ -359,7 +360,7 @@ fn handout_document(cx: &RenderContext, template: &HandoutTemplate, day: &Day, l
     for (n, &i) in day.lessons.iter().enumerate() {
         let lesson = &site.lessons[i];
         let t = &lesson.translations[lang];
-        let (body, notes) = lesson_markup(site, t, lang, version);
+        let (body, notes) = lesson_markup(site, t, version);
         let source = format!("/lessons/{n}.typ");
         let notes_source = format!("/lessons/{n}-notes.typ");
         match body {
@@ -398,6 +399,8 @@ fn handout_document(cx: &RenderContext, template: &HandoutTemplate, day: &Day, l
     let day_title = text(&day.title, lang, &site.default_language);
     let mut data = json!({
         "lang": lang, "dir": language.dir(), "version": version.name(),
+        // The theme's fonts for the language (its strings file's `fonts:`), first first.
+        "fonts": cx.theme.font_families(lang),
         "version_label": version_label(cx, lang, version),
         "title": format!("{} {}{sep}{}{sep}{}", cx.theme.label(lang, "day"), day.number, day_title, version_label(cx, lang, version), sep = cx.theme.label(lang, "separator")),
         "programme": text(&site.title, lang, &site.default_language),
@@ -428,10 +431,12 @@ fn handout_document(cx: &RenderContext, template: &HandoutTemplate, day: &Day, l
 /// authoring errors that stop it.
 type Markup = Result<String, Diagnostics>;
 
-fn lesson_markup(site: &Site, t: &crate::model::LessonText, lang: &str, version: Version) -> (Markup, Option<Markup>) {
+/// The markup follows the language the text is written in (`t.lang`), also in a handout of
+/// another language that shows it for want of a translation.
+fn lesson_markup(site: &Site, t: &crate::model::LessonText, version: Version) -> (Markup, Option<Markup>) {
     let image = |dest: &str| links::resolve_asset(site, &t.rel, dest).map(|rel| format!("/media/{rel}"));
     let tcx = TypstContext { file: &t.path, image: &image };
-    let text_lang = crate::bidi::TextLang::new(lang, site.language(lang).is_some_and(|l| l.rtl));
+    let text_lang = crate::bidi::TextLang::new(&t.lang, site.language(&t.lang).is_some_and(|l| l.rtl));
     let body = split_blocks(&t.body, t.body_line, &t.path).and_then(|b| blocks_to_typst_in(&b, version.audience(), &tcx, text_lang));
     let notes = t.trainer_notes.as_deref().filter(|_| version == Version::Trainer).map(|notes| {
         let notes = notes_paragraphs(notes);
@@ -448,10 +453,10 @@ pub fn check_pdf_markup(site: &Site) -> Diagnostics {
     let found: Vec<Diagnostics> = site
         .lessons
         .par_iter()
-        .flat_map_iter(|lesson| lesson.translations.iter())
-        .map(|(lang, t)| {
+        .flat_map_iter(|lesson| lesson.translations.iter().filter(|(lang, t)| **lang == t.lang))
+        .map(|(_, t)| {
             // The trainer version holds every block that has text, and the notes.
-            let (body, notes) = lesson_markup(site, t, lang, Version::Trainer);
+            let (body, notes) = lesson_markup(site, t, Version::Trainer);
             let mut d = body.err().unwrap_or_default();
             d.extend(notes.and_then(Result::err).unwrap_or_default());
             d

@@ -180,6 +180,7 @@ fn kit_data(cx: &RenderContext, c: usize, lang: &str) -> Value {
         "title": format!("{}{}{}", cx.theme.label(lang, "kit"), cx.theme.label(lang, "separator"), text(&centre.name, lang, d)),
         "programme": text(&site.title, lang, d),
         "labels": cx.theme.strings[lang].labels,
+        "fonts": cx.theme.font_families(lang),
         "rows": centre.attendance_rows,
         "parent_signature": site.kit.parent_signature,
         "centre": {

@@ -6,6 +6,13 @@ use crate::render::Page;
 /// Resolves `dest`, written in the lesson `from_rel` (path below content/), for a page
 /// whose relative prefix to the output root is `root`.
 pub fn resolve(site: &Site, from_rel: &str, root: &str, dest: &str) -> Result<String, String> {
+    resolve_in(site, from_rel, root, dest, None)
+}
+
+/// As `resolve`, with links to lessons going to their page in `page_lang` when given: a
+/// lesson shown in its source language for want of a translation links to the pages of
+/// the language its reader chose.
+pub fn resolve_in(site: &Site, from_rel: &str, root: &str, dest: &str, page_lang: Option<&str>) -> Result<String, String> {
     if is_external(dest) || dest.starts_with('#') || dest.is_empty() {
         return Ok(dest.to_string());
     }
@@ -18,7 +25,7 @@ pub fn resolve(site: &Site, from_rel: &str, root: &str, dest: &str) -> Result<St
     };
     if target.ends_with(".md") {
         if let Some((index, lang)) = site.by_source.get(&target) {
-            return Ok(format!("{root}{}{fragment}", href_path(&Page::Lesson(*index).path(site, lang))));
+            return Ok(format!("{root}{}{fragment}", href_path(&Page::Lesson(*index).path(site, page_lang.unwrap_or(lang)))));
         }
         if site.broken.contains(&target) {
             // Its own errors are reported on that file.

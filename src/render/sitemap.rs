@@ -20,9 +20,12 @@ impl Renderer for Sitemap {
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
         );
         for page in site_pages(site).into_iter().filter(|p| p.in_sitemap()) {
-            for lang in &site.languages {
+            // A lesson shown in another language for want of a translation is no page of
+            // its own for search engines: neither listed nor named as an alternate.
+            let fallback = |code: &str| crate::render::website::is_fallback(site, page, code);
+            for lang in site.languages.iter().filter(|l| !fallback(&l.code)) {
                 xml.push_str(&format!("  <url>\n    <loc>{}</loc>\n", escape_html(&format!("{base}{}", page.path(site, &lang.code)))));
-                for alt in &site.languages {
+                for alt in site.languages.iter().filter(|l| !fallback(&l.code)) {
                     xml.push_str(&format!(
                         "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>\n",
                         alt.code,

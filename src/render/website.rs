@@ -201,6 +201,8 @@ pub fn base_context(cx: &RenderContext, page: Page, lang: &str, path: &str, titl
                 "code": l.code, "name": l.name, "dir": l.dir(),
                 "href": format!("{root}{}", page.path(site, &l.code)),
                 "current": l.code == lang,
+                // Not a translation: search engines are not told it is one (no hreflang).
+                "fallback": is_fallback(site, page, &l.code),
             })
         })
         .collect();
@@ -249,6 +251,27 @@ pub fn base_context(cx: &RenderContext, page: Page, lang: &str, path: &str, titl
         c.insert("inline_css", &inline_css(cx, &root));
     }
     c
+}
+
+/// Whether `page` in `lang` is a lesson shown in another language for want of a
+/// translation.
+pub fn is_fallback(site: &Site, page: Page, lang: &str) -> bool {
+    matches!(page, Page::Lesson(i) if site.lessons[i].is_fallback(lang))
+}
+
+/// What a page says of a lesson text shown in another language than its own: that
+/// language (for `lang` and `dir` attributes) and the notice, in the page's language.
+pub fn fallback_context(cx: &RenderContext, t: &crate::model::LessonText, lang: &str) -> Value {
+    if t.lang == lang {
+        return Value::Null;
+    }
+    let source = cx.site.language(&t.lang);
+    let name = source.map_or(t.lang.as_str(), |l| l.name.as_str());
+    json!({
+        "lang": t.lang, "dir": source.map_or("ltr", |l| l.dir()), "name": name,
+        "notice": cx.theme.label(lang, "untranslated_notice").replace("{language}", name),
+        "fonts": cx.theme.font_families(&t.lang),
+    })
 }
 
 /// The prefix of a page's links to the site's root: relative (`../../`), so that the site
@@ -333,6 +356,7 @@ pub fn day_context(cx: &RenderContext, day: &Day, lang: &str, root: &str) -> Val
                 "title": t.title, "summary": t.summary, "order": l.order, "age": age,
                 "duration": format_duration(l.duration_minutes, lang, strings),
                 "href": format!("{root}{}", Page::Lesson(i).path(site, lang)),
+                "fallback": fallback_context(cx, t, lang),
             })
         })
         .collect();
@@ -393,6 +417,7 @@ fn lesson_context(cx: &RenderContext, index: usize, lang: &str, root: &str) -> R
             "tags": t.tags, "duration": format_duration(lesson.duration_minutes, lang, strings),
             "age_min": lesson.age.min, "age_max": lesson.age.max, "order": lesson.order,
             "toc": body.toc,
+            "fallback": fallback_context(cx, t, lang),
         },
         "day": {
             "number": day.number,
@@ -422,10 +447,12 @@ pub fn lesson_body_html(cx: &RenderContext, index: usize, lang: &str, root: &str
 pub fn lesson_blocks(cx: &RenderContext, index: usize, lang: &str, root: &str, highlighter: &dyn Highlight) -> Result<Vec<crate::markdown::RenderedBlock>, Diagnostics> {
     let t = &cx.site.lessons[index].translations[lang];
     let blocks = split_blocks(&t.body, t.body_line, &t.path)?;
-    let resolve = |dest: &str| links::resolve(cx.site, &t.rel, root, dest);
+    let page_lang = (t.lang != lang).then_some(lang);
+    let resolve = |dest: &str| links::resolve_in(cx.site, &t.rel, root, dest, page_lang);
     let check_image = |dest: &str| links::check_image(cx.site, &t.rel, dest);
     let ctx = HtmlContext { file: &t.path, highlighter, resolve: &resolve, check_image: &check_image, max_depth: cx.site.limits.nesting_depth, labels: block_labels(cx, lang) };
-    render_blocks_in(&blocks, &ctx, text_lang(cx, lang))
+    // A lesson shown for want of a translation is set as the language it is written in.
+    render_blocks_in(&blocks, &ctx, text_lang(cx, &t.lang))
 }
 
 /// What rendering text needs of a page's language: its direction, French spacing.
