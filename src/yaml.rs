@@ -109,6 +109,16 @@ pub struct BreakEntry {
 #[serde(deny_unknown_fields)]
 pub struct CentresFile {
     pub centres: Vec<CentreEntry>,
+    /// Line of each key and list item, by path (`centres.3.name`): filled by `parse_centres`.
+    #[serde(skip)]
+    pub lines: KeyLines,
+}
+
+impl CentresFile {
+    /// The line of the key or item at `path` (see `KeyLines`), when known.
+    pub fn line_of(&self, path: &str) -> Option<usize> {
+        self.lines.get(path).copied()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -179,6 +189,13 @@ pub fn parse_programme(text: &str, file: &Path) -> Result<ProgrammeFile, Diagnos
     let (mut programme, lines): (ProgrammeFile, _) = parse_with_lines(text, file, 1, true)?;
     programme.lines = lines;
     Ok(programme)
+}
+
+/// Parses centres.yaml, keeping the line of every key and list item (`centres.3.name`).
+pub fn parse_centres(text: &str, file: &Path) -> Result<CentresFile, Diagnostic> {
+    let (mut centres, lines): (CentresFile, _) = parse_with_lines(text, file, 1, true)?;
+    centres.lines = lines;
+    Ok(centres)
 }
 
 fn parse_with_lines<T: DeserializeOwned>(text: &str, file: &Path, first_line: usize, want_lines: bool) -> Result<(T, KeyLines), Diagnostic> {
