@@ -129,8 +129,9 @@ pub fn load_with(content_dir: &Path, programme: Result<ProgrammeFile, Diagnostic
 fn walk(content_dir: &Path, diags: &mut Diagnostics) -> (Vec<String>, Vec<String>) {
     let mut lessons = Vec::new();
     let mut assets = Vec::new();
-    // Natural order (2-x before 10-x), as authors number their files.
-    let entries = WalkDir::new(content_dir).sort_by(|a, b| alphanumeric_sort::compare_os_str(a.file_name(), b.file_name())).into_iter().filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name()));
+    // Byte order: assets are looked up by binary search (links.rs); findings and lessons
+    // are put in natural order where they are listed.
+    let entries = WalkDir::new(content_dir).sort_by_file_name().into_iter().filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name()));
     for entry in entries {
         let entry = match entry {
             Ok(e) => e,
