@@ -391,8 +391,12 @@ fn handout_loop(shared: &Arc<Shared>, wanted: &Receiver<()>) {
             match result {
                 Ok(update) => {
                     shared.warn();
+                    // Tabs reload for what changed; an empty list would reload them all.
                     if update.kind != "nothing" {
-                        announce(shared, "handouts", &update, false);
+                        report("handouts", &update);
+                    }
+                    if !update.changed.is_empty() {
+                        announce(shared, &update, false);
                     }
                 }
                 Err(diags) => {
@@ -450,7 +454,8 @@ fn rebuild(shared: &Shared, paths: Option<&[PathBuf]>) {
             }
             // Pages first, so the browser reloads at once; the handouts follow (see
             // `handout_loop`).
-            announce(shared, &what, &update, had_errors);
+            report(&what, &update);
+            announce(shared, &update, had_errors);
             shared.warn();
         }
         Err(diags) => {
@@ -461,8 +466,8 @@ fn rebuild(shared: &Shared, paths: Option<&[PathBuf]>) {
     }
 }
 
-fn announce(shared: &Shared, what: &str, update: &Update, recovered: bool) {
-    report(what, update);
+/// Tells the open tabs what changed.
+fn announce(shared: &Shared, update: &Update, recovered: bool) {
     let follow = update.follow.as_ref().filter(|_| shared.follow).map(|p| format!("/{p}"));
     let changed: Vec<String> = update.changed.iter().map(|p| format!("/{p}")).collect();
     shared.broadcast("reload", &json!({ "changed": changed, "follow": follow, "recovered": recovered }));

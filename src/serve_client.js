@@ -31,6 +31,8 @@
     try { return JSON.parse(sessionStorage.getItem(DISMISSED) || "[]"); } catch (e) { return []; }
   }
   function notice(data) {
+    // For tests and the curious: how many warnings the server last sent.
+    document.documentElement.setAttribute("data-dars-warnings", String((data.warnings || []).length));
     var old = document.getElementById("dars-warnings");
     if (old) old.remove();
     var gone = dismissed();

@@ -158,7 +158,12 @@ impl Session {
         let kit = if self.opts.pdf { Some(Arc::new(HandoutKit::load(&theme.dir)?)) } else { None };
         let old = self.state.as_ref().map(|s| &s.files);
         let (files, warnings) = render_pages(&self.builder, &site, &theme, self.opts.pdf, old)?;
-        let files: BTreeMap<String, Arc<Contents>> = files.into_iter().map(|f| (f.path, Arc::new(f.contents))).collect();
+        let mut files: BTreeMap<String, Arc<Contents>> = files.into_iter().map(|f| (f.path, Arc::new(f.contents))).collect();
+        // The previous PDFs stay served until the new ones are typeset.
+        let typeset = typeset_paths(&site, self.opts.pdf);
+        for (path, contents) in old.into_iter().flatten().filter(|(p, _)| typeset.contains(*p) && p.ends_with(".pdf")) {
+            files.entry(path.clone()).or_insert_with(|| Arc::clone(contents));
+        }
         let changed = changed_paths(old, &files);
         let stale_days = site.days.iter().map(|d| d.number).collect();
         let generation = self.state.as_ref().map_or(0, |s| s.generation + 1);
@@ -329,19 +334,15 @@ fn render_pages(builder: &Builder, site: &Site, theme: &Theme, pdf: bool, old: O
         Some(Contents::Bytes(b)) => Some(b.clone()),
         _ => None,
     };
-    let mut to_typeset: HashSet<String> = HashSet::new();
     for lang in &site.languages {
         let mut previous: Vec<(u32, Version, Vec<u8>)> = Vec::new();
         for &day in &days {
             for v in Version::ALL {
-                let path = handout_pdf_path(day, &lang.code, v);
-                if let Some(b) = kept(&path) {
+                if let Some(b) = kept(&handout_pdf_path(day, &lang.code, v)) {
                     previous.push((day, v, b));
                 }
-                to_typeset.insert(path);
             }
         }
-        to_typeset.insert(pack_path(&lang.code));
         let refs: Vec<(u32, Version, &[u8])> = previous.iter().map(|(d, v, b)| (*d, *v, b.as_slice())).collect();
         match pack_and_downloads(&cx, &lang.code, &refs) {
             Ok(f) => files.extend(f),
@@ -352,9 +353,25 @@ fn render_pages(builder: &Builder, site: &Site, theme: &Theme, pdf: bool, old: O
         return Err(diags.sorted());
     }
     let present: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    let soon = |p: &str| pdf && to_typeset.contains(p);
-    crate::linkcheck::check_pages(files.iter(), &|p| present.contains(p) || soon(p)).into_result(())?;
+    let soon = typeset_paths(site, pdf);
+    crate::linkcheck::check_pages(files.iter(), &|p| present.contains(p) || soon.contains(p)).into_result(())?;
     Ok((files, diags.sorted()))
+}
+
+/// The files a `HandoutJob` makes (each day's PDFs, each language's zip), when the session
+/// makes PDFs: pages may link to them before they are typeset.
+fn typeset_paths(site: &Site, pdf: bool) -> HashSet<String> {
+    if !pdf {
+        return HashSet::new();
+    }
+    let mut paths = HashSet::new();
+    for lang in &site.languages {
+        for day in &site.days {
+            paths.extend(Version::ALL.map(|v| handout_pdf_path(day.number, &lang.code, v)));
+        }
+        paths.insert(pack_path(&lang.code));
+    }
+    paths
 }
 
 /// Where each lesson sits: its day, order and address; if that changes, so do many pages.
@@ -420,7 +437,8 @@ fn rerender(builder: &Builder, state: &mut State, site: &Site, rels: &BTreeSet<S
         files.retain(|path, _| !path.ends_with(".html") || keep.contains(path) || !is_lesson_page(path));
     }
     let fresh: HashSet<&str> = out.iter().map(|f| f.path.as_str()).collect();
-    crate::linkcheck::check_pages(out.iter(), &|p| files.contains_key(p) || fresh.contains(p)).into_result(())?;
+    let soon = typeset_paths(site, pdf);
+    crate::linkcheck::check_pages(out.iter(), &|p| files.contains_key(p) || fresh.contains(p) || soon.contains(p)).into_result(())?;
     for f in out {
         files.insert(f.path, Arc::new(f.contents));
     }

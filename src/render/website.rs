@@ -251,8 +251,9 @@ fn lesson_context(cx: &RenderContext, index: usize, lang: &str, root: &str) -> R
             "tags": t.tags, "duration": format_duration(lesson.duration_minutes, lang, strings),
             "age_min": lesson.age.min, "age_max": lesson.age.max, "order": lesson.order,
             "toc": body.toc,
-            // Only `dars serve --drafts` publishes drafts; their pages say so.
-            "draft": t.draft,
+            // Only `dars serve --drafts` publishes drafts; their pages say so, in every
+            // language (one draft translation holds the whole lesson back).
+            "draft": lesson.translations.values().any(|t| t.draft),
         },
         "day": {
             "number": day.number,

@@ -42,8 +42,8 @@ fn chromedriver_binary() -> String {
 /// The shipped site, built into a temporary folder, served over HTTP.
 pub struct Site {
     pub base: String,
-    _server: Server,
-    _dir: tempfile::TempDir,
+    _server: Option<Server>,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Site {
@@ -64,7 +64,13 @@ impl Site {
         assert!(result.status.success(), "dars build failed:\n{}", String::from_utf8_lossy(&result.stderr));
         let server = Server::start(output);
         let base = format!("http://127.0.0.1:{}/", server.port);
-        Site { base, _server: server, _dir: dir }
+        Site { base, _server: Some(server), _dir: Some(dir) }
+    }
+
+    /// A site served by someone else (`dars serve`), at `base` (ending in `/`).
+    #[allow(dead_code)]
+    pub fn at(base: String) -> Site {
+        Site { base, _server: None, _dir: None }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -322,7 +328,16 @@ where
     F: FnOnce(Browser) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let site = Arc::new(Site::build());
+    with_browser_on(Site::build(), width, height, test).await
+}
+
+/// As `with_browser`, on `site`.
+pub async fn with_browser_on<F, Fut>(site: Site, width: u32, height: u32, test: F)
+where
+    F: FnOnce(Browser) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let site = Arc::new(site);
     let driver = Driver::start();
     let profile = tempfile::tempdir().unwrap();
     let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|s| s.to_string()).collect();
