@@ -448,7 +448,7 @@ fn listen(addr: &str) -> Arc<Mutex<String>> {
 
 /// A theme edit (a line of CSS) tells the tabs to reload as soon as the pages are made, and
 /// the PDFs follow apart, later: the reload does not wait for typesetting. A PDF asked for
-/// meanwhile is answered (it waits for the new one).
+/// meanwhile is answered (it waits for the new one). A lesson edit too: pages, then handouts.
 #[test]
 fn a_css_edit_reloads_the_pages_before_the_pdfs_are_typeset() {
     let server = start();
@@ -487,6 +487,14 @@ fn a_css_edit_reloads_the_pages_before_the_pdfs_are_typeset() {
     let pages = server.wait_log("the pages rebuilt", from, |l| l.contains("style.css: rebuilt (full)"));
     let handouts = server.wait_log("the handouts typeset", from, |l| l.starts_with("handouts: rebuilt"));
     assert!(pages < handouts, "{:?}", server.log());
+
+    // A lesson edit likewise: its pages, then its day's handouts, which show the edit.
+    let from = handouts + 1;
+    edit(&server.root.join("content/day-1/01-first.fr.md"), "title: \"Première leçon\"", "title: \"Leçon retouchée\"");
+    let pages = server.wait_log("the lesson's pages", from, |l| l.contains("01-first.fr.md: rebuilt (lesson)"));
+    let handouts = server.wait_log("the day's handouts", from, |l| l.starts_with("handouts: rebuilt"));
+    assert!(pages < handouts, "{:?}", server.log());
+    wait_for(addr, "/fr/day-1/handout/learner.html", "the edited handout", |s, b| s == 200 && b.contains("Leçon retouchée"));
 }
 
 /// The text of the warnings notice in the page, or null.
