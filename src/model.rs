@@ -146,11 +146,13 @@ impl Site {
     /// rest can still be rendered and checked; links to them are not reported again.
     pub fn without_lessons(&self, indices: &std::collections::HashSet<usize>) -> Site {
         let mut site = self.clone();
-        let (out, kept): (Vec<(usize, Lesson)>, Vec<(usize, Lesson)>) = std::mem::take(&mut site.lessons).into_iter().enumerate().partition(|(i, _)| indices.contains(i));
-        site.lessons = kept.into_iter().map(|(_, l)| l).collect();
-        for (_, lesson) in out {
-            site.broken.extend(lesson.translations.values().map(|t| t.rel.clone()));
-            site.unrendered.push(lesson);
+        for (i, lesson) in std::mem::take(&mut site.lessons).into_iter().enumerate() {
+            if indices.contains(&i) {
+                site.broken.extend(lesson.translations.values().map(|t| t.rel.clone()));
+                site.unrendered.push(lesson);
+            } else {
+                site.lessons.push(lesson);
+            }
         }
         site.place_lessons();
         site
