@@ -40,6 +40,8 @@ impl BuildOptions {
 pub struct BuildReport {
     pub pages: usize,
     pub files: usize,
+    /// Handout PDFs among the files.
+    pub pdfs: usize,
     pub lessons: usize,
     /// Time of each stage, in order.
     pub stages: Vec<(&'static str, Duration)>,
@@ -137,6 +139,7 @@ impl Builder {
         report.renderers = rendered.times;
         report.cpu.push(("highlight", self.highlighter.take_spent()));
         report.warnings = rendered.warnings;
+        crate::check::base_url(&site, &mut report.warnings);
         let inputs = self.unchanged_since(inputs, opts, &mut report);
         let files = rendered.files;
         let published = timed(&mut report, "write", || output.publish(staging, &files, inputs))?;
@@ -153,6 +156,7 @@ impl Builder {
         }
         report.pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
         report.files = files.len();
+        report.pdfs = files.iter().filter(|f| f.path.ends_with(".pdf")).count();
         report.lessons = site.lessons.len();
         Ok(report)
     }
@@ -271,6 +275,12 @@ impl Builder {
         // The files of a renderer that failed are missing: every link to them (each page
         // links the downloads) would be one more error with the same cause.
         if !a_renderer_failed {
+            let start = Instant::now();
+            match crate::pack::site_zip(&files, sink) {
+                Ok(zip) => files.push(zip),
+                Err(d) => diags.extend(d),
+            }
+            times.push(("site zip", start.elapsed()));
             let start = Instant::now();
             diags.extend(crate::linkcheck::check(&files));
             times.push(("check links", start.elapsed()));

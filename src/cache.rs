@@ -22,6 +22,11 @@ pub fn inputs_hash(opts: &BuildOptions) -> Option<String> {
     format!("{:?}", exe.modified().ok()?).hash(&mut h);
     for dir in [&opts.content_dir, &opts.theme_dir] {
         dir.hash(&mut h);
+        // A site without a theme folder uses the built-in theme, part of the executable.
+        if !dir.exists() {
+            "absent".hash(&mut h);
+            continue;
+        }
         let mut files = Vec::new();
         // What the load stage skips (hidden folders, editors' back-ups) is no input.
         for entry in WalkDir::new(dir).sort_by_file_name().into_iter().filter_entry(|e| e.depth() == 0 || !crate::load::is_ignored(e.file_name())) {

@@ -30,6 +30,23 @@ pub fn programme_checks(site: &Site) -> Diagnostics {
     d
 }
 
+/// Without `base_url` the sitemap can only list relative addresses (search engines want
+/// absolute ones) and the 404 page links from the server's root: said by `dars build`, which
+/// makes them (not by `dars check`, about mistakes in the content).
+pub fn base_url(site: &Site, d: &mut Diagnostics) {
+    let file = site.content_dir.join(PROGRAMME_FILE);
+    match &site.base_url {
+        None => d.push(Diagnostic::warning(
+            &file,
+            "no `base_url`: sitemap.xml lists addresses relative to itself and 404.html links to the server's root (/); add `base_url: https://…/` with the address the site will be published at",
+        )),
+        Some(url) if !(url.starts_with("https://") || url.starts_with("http://")) => {
+            d.push(Diagnostic::warning(&file, format!("base_url `{url}` is not an absolute address; write it as https://host/path/")))
+        }
+        Some(_) => {}
+    }
+}
+
 /// Latin text glued to brackets or operators (`print()`, `x = 5`) in the right-to-left
 /// texts of the front matter and the trainer notes; lesson bodies are checked as they are
 /// rendered (see `crate::bidi::glued_latin`).

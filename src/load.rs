@@ -57,8 +57,8 @@ impl LessonFile {
     }
 }
 
-/// Loads what can be loaded: an `Err` only when the programme or centres file is
-/// unusable; lesson files in error are listed in `Loaded::failed`, their diagnostics
+/// Loads what can be loaded: an `Err` only when the programme or centres file (optional)
+/// is unusable; lesson files in error are listed in `Loaded::failed`, their diagnostics
 /// returned beside it, so the model stage can still check the rest.
 pub fn load(content_dir: &Path) -> Result<(Loaded, Diagnostics), Diagnostics> {
     load_with(content_dir, read_programme(content_dir))
@@ -82,7 +82,8 @@ pub fn load_with(content_dir: &Path, programme: Result<ProgrammeFile, Diagnostic
         .into());
     }
     let centres_path = content_dir.join(CENTRES_FILE);
-    let centres = read_text(&centres_path).and_then(|t| yaml::parse_centres(&t, &centres_path));
+    // centres.yaml is optional: a programme without one has no centres page.
+    let centres = if centres_path.exists() { read_text(&centres_path).and_then(|t| yaml::parse_centres(&t, &centres_path)) } else { Ok(CentresFile::default()) };
 
     let mut diags = Diagnostics::new();
     let (lesson_paths, assets) = walk(content_dir, &mut diags);
@@ -110,7 +111,7 @@ pub fn load_with(content_dir: &Path, programme: Result<ProgrammeFile, Diagnostic
     // build goes on with it); without the programme there are no days to check against.
     let centres = centres.unwrap_or_else(|d| {
         diags.push(d);
-        CentresFile { centres: Vec::new(), lines: Default::default() }
+        CentresFile::default()
     });
     match programme {
         Ok(programme) => Ok((Loaded { content_dir: content_dir.to_path_buf(), programme, centres, lessons, assets, failed }, diags)),

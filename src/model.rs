@@ -22,6 +22,11 @@ pub struct Site {
     pub about: Localized,
     pub audience: AgeRange,
     pub base_url: Option<String>,
+    /// The foot of every page, per language (programme.yaml `footer`).
+    pub footer: Localized,
+    /// The centres page's heading and introduction, when centres.yaml gives them.
+    pub centres_title: Localized,
+    pub centres_intro: Localized,
     pub limits: crate::limits::Limits,
     pub days: Vec<Day>,
     pub centres: Vec<Centre>,
@@ -294,6 +299,9 @@ pub fn build_partial(loaded: &Loaded, mut diags: Diagnostics) -> (Site, Diagnost
         about: p.about.clone(),
         audience: p.audience.age,
         base_url: p.base_url.clone(),
+        footer: shown(&p.footer),
+        centres_title: shown(&loaded.centres.title),
+        centres_intro: shown(&loaded.centres.intro),
         limits: p.limits,
         days,
         centres,

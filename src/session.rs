@@ -155,7 +155,7 @@ impl Session {
         } else {
             site
         };
-        let kit = if self.opts.pdf { Some(Arc::new(HandoutKit::load(&theme.dir)?)) } else { None };
+        let kit = if self.opts.pdf { Some(Arc::new(HandoutKit::load(&theme)?)) } else { None };
         let old = self.state.as_ref().map(|s| &s.files);
         let (files, warnings) = render_pages(&self.builder, &site, &theme, self.opts.pdf, old)?;
         let mut files: BTreeMap<String, Arc<Contents>> = files.into_iter().map(|f| (f.path, Arc::new(f.contents))).collect();
@@ -352,6 +352,8 @@ fn render_pages(builder: &Builder, site: &Site, theme: &Theme, pdf: bool, old: O
     if diags.has_errors() {
         return Err(diags.sorted());
     }
+    // An empty stand-in in watch mode (see `crate::pack::site_zip`), as a build's render makes.
+    files.push(crate::pack::site_zip(&files, None)?);
     let present: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     let soon = typeset_paths(site, pdf);
     crate::linkcheck::check_pages(files.iter(), &|p| present.contains(p) || soon.contains(p)).into_result(())?;
@@ -512,5 +514,6 @@ fn changed_paths(old: Option<&BTreeMap<String, Arc<Contents>>>, new: &BTreeMap<S
 
 /// The folders watch mode watches.
 pub fn watched_dirs(opts: &BuildOptions) -> Vec<&Path> {
-    vec![opts.content_dir.as_path(), opts.theme_dir.as_path()]
+    // A site without a theme folder of its own uses the built-in theme: nothing to watch.
+    [opts.content_dir.as_path(), opts.theme_dir.as_path()].into_iter().filter(|d| *d == opts.content_dir || d.is_dir()).collect()
 }

@@ -10,29 +10,79 @@ use crate::error::{Diagnostic, Diagnostics};
 use crate::i18n::{UiStrings, check_strings};
 use crate::load::read_text;
 
+/// The default theme, compiled into dars: (path below the theme folder, bytes).
+pub static BUILTIN: &[(&str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/builtin_theme.rs"));
+
+/// How messages name a file of the built-in theme (it is in no folder of the user's).
+pub const BUILTIN_ORIGIN: &str = "(built-in theme)";
+
+/// One file of the theme: from the built-in theme, or from the site's theme folder, which
+/// overrides the built-in file of the same path.
+#[derive(Debug, Clone)]
+pub struct ThemeFile {
+    /// The file as messages name it: on disk, or below `(built-in theme)/`.
+    pub origin: PathBuf,
+    /// The built-in bytes; None for a file of the site's folder (read when used).
+    pub builtin: Option<&'static [u8]>,
+}
+
+impl ThemeFile {
+    pub fn read(&self) -> Result<std::borrow::Cow<'static, [u8]>, Diagnostic> {
+        match self.builtin {
+            Some(bytes) => Ok(std::borrow::Cow::Borrowed(bytes)),
+            None => std::fs::read(&self.origin).map(std::borrow::Cow::Owned).map_err(|e| Diagnostic::error(&self.origin, format!("cannot read: {e}"))),
+        }
+    }
+
+    pub fn read_text(&self) -> Result<String, Diagnostic> {
+        match self.builtin {
+            Some(bytes) => crate::load::decode_text(bytes).map_err(|(line, col)| Diagnostic::error(&self.origin, "not valid UTF-8 text").at(line, Some(col))),
+            None => read_text(&self.origin),
+        }
+    }
+
+    /// This file at `path` of the output: copied from disk, or written from the binary.
+    pub fn output(&self, path: String) -> crate::render::OutputFile {
+        match self.builtin {
+            Some(bytes) => crate::render::OutputFile::bytes(path, bytes),
+            None => crate::render::OutputFile::copy(path, self.origin.clone()),
+        }
+    }
+}
+
 pub struct Theme {
+    /// The site's theme folder (it may not exist: the built-in theme is then used whole).
     pub dir: PathBuf,
+    /// Every file of the theme, built-in ones overridden by the site's, by relative path.
+    pub files: BTreeMap<String, ThemeFile>,
     pub tera: Tera,
     /// UI strings by language code.
     pub strings: BTreeMap<String, UiStrings>,
-    /// Files copied as they are: (path below `static/`, source file).
-    pub static_files: Vec<(String, PathBuf)>,
+    /// Files copied as they are: (path below `static/`, file).
+    pub static_files: Vec<(String, ThemeFile)>,
 }
 
 impl Theme {
+    /// The built-in theme, with each file found at the same path below `dir` in its place
+    /// (and the files of `dir` the built-in theme lacks added).
     pub fn load(dir: &Path, languages: &[String]) -> Result<Theme, Diagnostics> {
-        if !dir.is_dir() {
-            return Err(Diagnostic::error(dir, "theme folder not found; pass --theme or restore themes/default").into());
-        }
         let mut diags = Diagnostics::new();
-        let tera = load_templates(&dir.join("templates"), &mut diags);
+        let files = theme_files(dir, &mut diags);
+        let tera = load_templates(dir, &files, &mut diags);
         let mut strings = BTreeMap::new();
         for lang in languages {
-            let path = dir.join("i18n").join(format!("{lang}.yaml"));
-            match read_text(&path).and_then(|t| crate::yaml::parse::<UiStrings>(&t, &path, 1)) {
+            let rel = format!("i18n/{lang}.yaml");
+            let Some(file) = files.get(&rel) else {
+                diags.push(Diagnostic::error(
+                    dir.join(&rel),
+                    format!("no interface strings for the language `{lang}`: run `dars override i18n/fr.yaml`, rename the copy to {lang}.yaml and translate it"),
+                ));
+                continue;
+            };
+            match file.read_text().and_then(|t| crate::yaml::parse::<UiStrings>(&t, &file.origin, 1)) {
                 Ok(mut s) => {
                     for p in check_strings(&s) {
-                        diags.push(Diagnostic::error(&path, p));
+                        diags.push(Diagnostic::error(&file.origin, p));
                     }
                     // Labels are shown as written, with French spacing in French.
                     if crate::typography::is_french(lang) {
@@ -45,12 +95,23 @@ impl Theme {
                 Err(d) => diags.push(d),
             }
         }
-        let static_files = list_files(&dir.join("static"), &mut diags);
-        diags.into_result(Theme { dir: dir.to_path_buf(), tera, strings, static_files })
+        let static_files = below(&files, "static/").map(|(rel, f)| (rel.to_string(), f.clone())).collect();
+        diags.into_result(Theme { dir: dir.to_path_buf(), files, tera, strings, static_files })
     }
 
     pub fn template_path(&self, name: &str) -> PathBuf {
-        self.dir.join("templates").join(name)
+        let rel = format!("templates/{name}");
+        self.files.get(&rel).map_or_else(|| self.dir.join(&rel), |f| f.origin.clone())
+    }
+
+    /// The theme's file at `rel` (e.g. `handout/handout.typ`).
+    pub fn file(&self, rel: &str) -> Result<&ThemeFile, Diagnostic> {
+        self.files.get(rel).ok_or_else(|| Diagnostic::error(self.dir.join(rel), "file missing from the theme"))
+    }
+
+    /// The files below `prefix` (e.g. `static/fonts/`), as (path below it, file), sorted.
+    pub fn files_below<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a ThemeFile)> + 'a {
+        below(&self.files, prefix)
     }
 
     /// A UI label in `lang`; a missing one shows its key so the page still builds and the
@@ -60,14 +121,34 @@ impl Theme {
     }
 }
 
-fn load_templates(dir: &Path, diags: &mut Diagnostics) -> Tera {
+fn below<'a>(files: &'a BTreeMap<String, ThemeFile>, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a ThemeFile)> + 'a {
+    files.range::<str, _>((std::ops::Bound::Included(prefix), std::ops::Bound::Unbounded)).map_while(move |(rel, f)| Some((rel.strip_prefix(prefix)?, f)))
+}
+
+/// The built-in theme's files, then the site folder's over them.
+fn theme_files(dir: &Path, diags: &mut Diagnostics) -> BTreeMap<String, ThemeFile> {
+    let mut files: BTreeMap<String, ThemeFile> =
+        BUILTIN.iter().map(|(rel, bytes)| (rel.to_string(), ThemeFile { origin: Path::new(BUILTIN_ORIGIN).join(rel), builtin: Some(bytes) })).collect();
+    if dir.is_dir() {
+        for (rel, path) in list_files(dir, diags) {
+            files.insert(rel, ThemeFile { origin: path, builtin: None });
+        }
+    }
+    files
+}
+
+fn load_templates(dir: &Path, files: &BTreeMap<String, ThemeFile>, diags: &mut Diagnostics) -> Tera {
     let mut tera = Tera::default();
     // tera's default also escapes `/`, which makes every link unreadable in the source.
     tera.set_escape_fn(crate::highlight::escape_html);
     let mut sources = Vec::new();
-    for (name, path) in list_files(dir, diags) {
-        match read_text(&path) {
-            Ok(text) => sources.push((name, text)),
+    let mut origins = BTreeMap::new();
+    for (name, file) in below(files, "templates/") {
+        match file.read_text() {
+            Ok(text) => {
+                sources.push((name.to_string(), text));
+                origins.insert(name, &file.origin);
+            }
             Err(d) => diags.push(d),
         }
     }
@@ -77,12 +158,12 @@ fn load_templates(dir: &Path, diags: &mut Diagnostics) -> Tera {
         let mut found = false;
         for (name, text) in &sources {
             if let Err(e) = Tera::default().add_raw_template(name, text) {
-                diags.push(template_diagnostic(&dir.join(name), &e));
+                diags.push(template_diagnostic(origins[name.as_str()], &e));
                 found = true;
             }
         }
         if !found {
-            diags.push(Diagnostic::error(dir, error_chain(&e)));
+            diags.push(Diagnostic::error(dir.join("templates"), error_chain(&e)));
         }
     }
     tera

@@ -38,6 +38,16 @@ const MANIFEST_HEADER: &str = "# dars manifest 1: the files dars wrote in this f
 /// Where rendered pages go as they are made, so a large site is never held in memory.
 pub trait PageSink: Sync {
     fn put(&self, path: &str, bytes: &[u8]) -> Result<(), Diagnostic>;
+
+    /// Whether `read_back` gives the pages put (the site's zip is made from them).
+    fn reads_back(&self) -> bool {
+        false
+    }
+
+    /// A page put before, once every page is put.
+    fn read_back(&self, path: &str) -> Result<Vec<u8>, Diagnostic> {
+        Err(Diagnostic::error(path, "this sink keeps no pages"))
+    }
 }
 
 /// Takes pages and keeps nothing: `dars check` renders every page for its links only.
@@ -412,6 +422,8 @@ pub struct Staging {
     pack: fs::File,
     end: AtomicU64,
     moves: Mutex<Vec<Move>>,
+    /// Where each staged page lies in the pack, made when pages are first read back.
+    index: std::sync::OnceLock<std::collections::HashMap<String, (u64, u64)>>,
 }
 
 /// A staged page: where its bytes lie in the pack, and its path below output/.
@@ -432,7 +444,7 @@ impl Staging {
         fs::create_dir_all(&dir).map_err(|e| Diagnostic::error(&dir, format!("cannot create folder: {e}")))?;
         let pack_path = dir.join(PACK);
         let pack = fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&pack_path).map_err(|e| Diagnostic::error(&pack_path, format!("cannot write: {e}")))?;
-        Ok(Staging { dir, out_dir: out_dir.to_path_buf(), pack, end: AtomicU64::new(0), moves: Mutex::new(Vec::new()) })
+        Ok(Staging { dir, out_dir: out_dir.to_path_buf(), pack, end: AtomicU64::new(0), moves: Mutex::new(Vec::new()), index: std::sync::OnceLock::new() })
     }
 
     /// Stages one file, unless output/ already holds exactly these bytes.
@@ -477,6 +489,23 @@ impl Staging {
 impl PageSink for Staging {
     fn put(&self, path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
         self.stage(path, bytes)
+    }
+
+    fn reads_back(&self) -> bool {
+        true
+    }
+
+    /// A changed page from the pack; an unchanged one (not staged) from output/.
+    fn read_back(&self, path: &str) -> Result<Vec<u8>, Diagnostic> {
+        let index = self.index.get_or_init(|| self.moves.lock().unwrap_or_else(|p| p.into_inner()).iter().map(|m| (m.path.clone(), (m.offset, m.len))).collect());
+        match index.get(path) {
+            Some(&(offset, len)) => {
+                let mut bytes = vec![0; len as usize];
+                self.pack.read_exact_at(&mut bytes, offset).map_err(|e| Diagnostic::error(self.dir.join(PACK), format!("cannot read a staged page: {e}")))?;
+                Ok(bytes)
+            }
+            None => fs::read(self.out_dir.join(path)).map_err(|e| Diagnostic::error(self.out_dir.join(path), format!("cannot read: {e}"))),
+        }
     }
 }
 

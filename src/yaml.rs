@@ -53,6 +53,9 @@ pub struct ProgrammeFile {
     /// absolute URLs (sitemap). Pages themselves only ever link relatively.
     #[serde(default)]
     pub base_url: Option<String>,
+    /// Shown at the foot of every page (partners, publisher), per language; none if absent.
+    #[serde(default)]
+    pub footer: Localized,
     pub days: Vec<DayEntry>,
     /// Line of each key and list item, by path (`days.0.start`): not in the file, filled
     /// by `parse_programme`.
@@ -105,9 +108,15 @@ pub struct BreakEntry {
     pub minutes: u32,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CentresFile {
+    /// The heading and the sentence above the list on the centres page, per language (the
+    /// theme's generic ones if absent).
+    #[serde(default)]
+    pub title: Localized,
+    #[serde(default)]
+    pub intro: Localized,
     pub centres: Vec<CentreEntry>,
     /// Line of each key and list item, by path (`centres.3.name`): filled by `parse_centres`.
     #[serde(skip)]

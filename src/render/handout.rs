@@ -12,7 +12,7 @@ use crate::error::{Diagnostic, Diagnostics};
 use crate::i18n::{format_count, format_date, format_duration};
 use crate::markdown::{Audience, Block, BlockKind, split_blocks};
 use crate::model::{Day, Site, Slot, text};
-use crate::render::pdf::{Document, SourceFile, Typesetter, font_files};
+use crate::render::pdf::{Document, SourceFile, Typesetter};
 use crate::render::typst_markup::{TypstContext, blocks_to_typst_in};
 use crate::render::website::{base_context, day_context, extend_context, lesson_body_html, object, render_template, timetable_context};
 use crate::render::{OutputFile, Page, RenderContext, Renderer, Version, handout_pdf_path, links, pack_path, root_prefix};
@@ -36,12 +36,22 @@ pub struct HandoutKit {
 }
 
 impl HandoutKit {
-    pub fn load(theme_dir: &Path) -> Result<HandoutKit, Diagnostics> {
-        let typesetter = Typesetter::new(&font_files(&theme_dir.join("static/fonts")));
-        let template = HandoutTemplate::load(&theme_dir.join("handout"));
+    /// The fonts below the theme's `static/fonts/` and its `handout/` Typst files.
+    pub fn load(theme: &crate::theme::Theme) -> Result<HandoutKit, Diagnostics> {
+        let mut diags = Diagnostics::new();
+        let mut fonts = Vec::new();
+        for (_, file) in theme.files_below("static/fonts/").filter(|(name, _)| crate::render::pdf::is_font_file(name)) {
+            match file.read() {
+                Ok(std::borrow::Cow::Borrowed(bytes)) => fonts.push((file.origin.clone(), typst::foundations::Bytes::new(bytes))),
+                Ok(std::borrow::Cow::Owned(bytes)) => fonts.push((file.origin.clone(), typst::foundations::Bytes::new(bytes))),
+                Err(d) => diags.push(d),
+            }
+        }
+        let typesetter = Typesetter::from_fonts(fonts);
+        let template = HandoutTemplate::load(theme);
         match (typesetter, template) {
-            (Ok(typesetter), Ok(template)) => Ok(HandoutKit { typesetter, template }),
-            (a, b) => Err(Diagnostics([a.err(), b.err()].into_iter().flatten().flat_map(|d| d.0).collect())),
+            (Ok(typesetter), Ok(template)) if diags.0.is_empty() => Ok(HandoutKit { typesetter, template }),
+            (a, b) => Err(Diagnostics(diags.0.into_iter().chain([a.err(), b.err()].into_iter().flatten().flat_map(|d| d.0)).collect())),
         }
     }
 }
@@ -52,7 +62,7 @@ impl Renderer for Handouts {
     }
 
     fn render(&self, cx: &RenderContext) -> Result<Vec<OutputFile>, Diagnostics> {
-        let kit = if cx.pdf { Some(HandoutKit::load(&cx.theme.dir)?) } else { None };
+        let kit = if cx.pdf { Some(HandoutKit::load(cx.theme)?) } else { None };
         let days: Vec<u32> = cx.site.days.iter().map(|d| d.number).collect();
         let handouts = render_days(cx, kit.as_ref(), &days)?;
         let mut files = Vec::new();
@@ -140,11 +150,10 @@ struct HandoutTemplate {
 }
 
 impl HandoutTemplate {
-    fn load(dir: &Path) -> Result<HandoutTemplate, Diagnostics> {
+    fn load(theme: &crate::theme::Theme) -> Result<HandoutTemplate, Diagnostics> {
         let read = |name: &str| -> Result<SourceFile, Diagnostic> {
-            let origin = dir.join(name);
-            let text = crate::load::read_text(&origin)?;
-            Ok(SourceFile { virtual_path: format!("/{name}"), text, origin })
+            let file = theme.file(&format!("handout/{name}"))?;
+            Ok(SourceFile { virtual_path: format!("/{name}"), text: file.read_text()?, origin: file.origin.clone() })
         };
         match (read("handout.typ"), read("blocks.typ")) {
             (Ok(main), Ok(blocks)) => Ok(HandoutTemplate { main, blocks }),
@@ -477,5 +486,7 @@ fn downloads_page(cx: &RenderContext, lang: &str, pdfs: &[(u32, Version, &[u8])]
     let mut c = base_context(cx, Page::Downloads, lang, &path, title, cx.theme.label(lang, "downloads_intro"));
     c.insert("handouts", &rows);
     c.insert("pack", &pack_size.map(|n| json!({ "href": format!("{root}{}", pack_path(lang)), "size": size(n) })));
+    // Made after every renderer (see crate::pack): its size is not known yet.
+    c.insert("site_zip", &json!({ "href": format!("{root}{}", crate::pack::SITE_ZIP) }));
     Ok(OutputFile::bytes(path, render_template(cx, "downloads.html", &c)?))
 }

@@ -194,7 +194,11 @@ impl Page {
 
 /// Every per-language page of the site.
 pub fn site_pages(site: &Site) -> Vec<Page> {
-    let mut pages = vec![Page::Home, Page::Centres, Page::NotFound, Page::Downloads];
+    let mut pages = vec![Page::Home, Page::NotFound, Page::Downloads];
+    // A programme without centres.yaml (or with no centre in it) has no centres page.
+    if !site.centres.is_empty() {
+        pages.push(Page::Centres);
+    }
     pages.extend(site.days.iter().map(|d| Page::Day(d.number)));
     pages.extend(site.days.iter().flat_map(|d| Version::ALL.map(|v| Page::Handout(d.number, v))));
     pages.extend((0..site.lessons.len()).map(Page::Lesson));

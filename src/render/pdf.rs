@@ -26,18 +26,33 @@ pub struct Typesetter {
 impl Typesetter {
     /// Loads every `.ttf`/`.otf` file of `font_files`.
     pub fn new(font_files: &[PathBuf]) -> Result<Typesetter, Diagnostics> {
-        let mut fonts = Vec::new();
+        let mut data = Vec::new();
         let mut diags = Diagnostics::new();
         for path in font_files {
             match std::fs::read(path) {
-                Ok(data) => {
-                    let before = fonts.len();
-                    fonts.extend(Font::iter(Bytes::new(data)));
-                    if fonts.len() == before {
-                        diags.push(Diagnostic::error(path, "not a font typst can read; remove it or replace it with a TrueType/OpenType file"));
-                    }
-                }
+                Ok(bytes) => data.push((path.clone(), Bytes::new(bytes))),
                 Err(e) => diags.push(Diagnostic::error(path, format!("cannot read font: {e}"))),
+            }
+        }
+        let typesetter = Typesetter::from_fonts(data);
+        match typesetter {
+            Ok(t) => diags.into_result(t),
+            Err(mut d) => {
+                d.extend(diags);
+                Err(d)
+            }
+        }
+    }
+
+    /// Loads the fonts of `fonts`: (the file, for messages; its bytes).
+    pub fn from_fonts(fonts_data: Vec<(PathBuf, Bytes)>) -> Result<Typesetter, Diagnostics> {
+        let mut fonts = Vec::new();
+        let mut diags = Diagnostics::new();
+        for (path, data) in fonts_data {
+            let before = fonts.len();
+            fonts.extend(Font::iter(data));
+            if fonts.len() == before {
+                diags.push(Diagnostic::error(path, "not a font typst can read; remove it or replace it with a TrueType/OpenType file"));
             }
         }
         let book = LazyHash::new(FontBook::from_fonts(&fonts));
@@ -180,6 +195,11 @@ impl World for DocumentWorld<'_> {
         let (y, m, d) = self.doc.today;
         Datetime::from_ymd(y, m, d)
     }
+}
+
+/// Whether typst reads this file as a font.
+pub fn is_font_file(name: &str) -> bool {
+    [".ttf", ".otf", ".ttc"].iter().any(|x| name.ends_with(x))
 }
 
 /// Font files of a theme folder (`.ttf`, `.otf`, `.ttc`), sorted.

@@ -49,7 +49,7 @@ impl Renderer for Website {
 
 pub fn static_files(cx: &RenderContext) -> Vec<OutputFile> {
     let mut files: Vec<OutputFile> =
-        cx.theme.static_files.iter().map(|(rel, src)| OutputFile::copy(format!("static/{rel}"), src.clone())).collect();
+        cx.theme.static_files.iter().map(|(rel, file)| file.output(format!("static/{rel}"))).collect();
     files.push(OutputFile::bytes("static/highlight.css", cx.highlighter.css().as_bytes()));
     files.extend(cx.site.assets.iter().map(|rel| OutputFile::copy(format!("media/{rel}"), cx.site.content_dir.join(rel))));
     files
@@ -72,7 +72,7 @@ pub fn render_page(cx: &RenderContext, page: Page, lang: &str) -> Result<OutputF
 fn page_html(cx: &RenderContext, page: Page, lang: &str) -> Result<(String, String), Diagnostics> {
     let site = cx.site;
     let path = page.path(site, lang);
-    let root = root_prefix(&path);
+    let root = page_root(site, page, &path);
     let (template, title, description, extra) = match page {
         Page::Home => ("home.html", text(&site.title, lang, &site.default_language).to_string(), desc(site, lang), home_context(cx, lang, &root)),
         Page::Day(n) => {
@@ -89,7 +89,7 @@ fn page_html(cx: &RenderContext, page: Page, lang: &str) -> Result<(String, Stri
             let t = &site.lessons[i].translations[lang];
             ("lesson.html", t.title.clone(), t.summary.clone(), lesson_context(cx, i, lang, &root)?)
         }
-        Page::Centres => ("centres.html", cx.theme.label(lang, "centres_title").to_string(), desc(site, lang), centres_context(cx, lang)),
+        Page::Centres => ("centres.html", centres_title(cx, lang), desc(site, lang), centres_context(cx, lang)),
         Page::NotFound => ("404.html", cx.theme.label(lang, "not_found_title").to_string(), desc(site, lang), json!({})),
         Page::Downloads | Page::Handout(..) => unreachable!("rendered by the handout renderer"),
     };
@@ -119,7 +119,7 @@ pub fn desc(site: &Site, lang: &str) -> String {
 /// What every page template sees: the page, the site navigation and the UI labels.
 pub fn base_context(cx: &RenderContext, page: Page, lang: &str, path: &str, title: &str, description: &str) -> Context {
     let site = cx.site;
-    let root = root_prefix(path);
+    let root = page_root(site, page, path);
     let language = site.language(lang).expect("pages are made in the site's languages");
     let alternates: Vec<Value> = site
         .languages
@@ -151,7 +151,8 @@ pub fn base_context(cx: &RenderContext, page: Page, lang: &str, path: &str, titl
             "title": text(&site.title, lang, &site.default_language),
             "short_title": text(&site.short_title, lang, &site.default_language),
             "home_href": format!("{root}{}", Page::Home.path(site, lang)),
-            "centres_href": format!("{root}{}", Page::Centres.path(site, lang)),
+            "centres_href": (!site.centres.is_empty()).then(|| format!("{root}{}", Page::Centres.path(site, lang))),
+            "footer": text(&site.footer, lang, &site.default_language),
             "downloads_href": format!("{root}{}", Page::Downloads.path(site, lang)),
             "days": days,
         },
@@ -159,7 +160,49 @@ pub fn base_context(cx: &RenderContext, page: Page, lang: &str, path: &str, titl
     });
     let mut c = Context::new();
     extend_context(&mut c, fields);
+    if page == Page::NotFound && site.base_url.is_none() {
+        c.insert("inline_css", &inline_css(cx, &root));
+    }
     c
+}
+
+/// The prefix of a page's links to the site's root: relative (`../../`), so that the site
+/// works from a disk too; but for the 404 page, which a server sends for any address at any
+/// depth: the absolute `base_url`, or else the server's root `/`.
+pub fn page_root(site: &Site, page: Page, path: &str) -> String {
+    match (page, &site.base_url) {
+        (Page::NotFound, Some(base)) => format!("{}/", base.trim_end_matches('/')),
+        (Page::NotFound, None) => "/".to_string(),
+        _ => root_prefix(path),
+    }
+}
+
+/// The theme's style sheet for the 404 page without a `base_url`: inside the page, so that
+/// it is styled whatever the address it is sent for; its `url(…)`s made absolute from `root`.
+fn inline_css(cx: &RenderContext, root: &str) -> String {
+    let css = cx.theme.files.get("static/style.css").and_then(|f| f.read_text().ok()).unwrap_or_default();
+    absolute_css_urls(&css, &format!("{root}static/"))
+}
+
+/// `url(fonts/x.ttf)` → `url(/static/fonts/x.ttf)`; absolute, `data:` and `#` urls kept.
+pub fn absolute_css_urls(css: &str, base: &str) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(at) = rest.find("url(") {
+        let (before, after) = rest.split_at(at + 4);
+        out.push_str(before);
+        let quote = after.chars().next().filter(|c| *c == '"' || *c == '\'');
+        let target = &after[quote.map_or(0, char::len_utf8)..];
+        if let Some(q) = quote {
+            out.push(q);
+        }
+        if !(target.starts_with('/') || target.starts_with('#') || crate::render::links::is_external(target)) {
+            out.push_str(base);
+        }
+        rest = target;
+    }
+    out.push_str(rest);
+    out
 }
 
 fn home_context(cx: &RenderContext, lang: &str, root: &str) -> Value {
@@ -326,7 +369,13 @@ fn centres_context(cx: &RenderContext, lang: &str) -> Value {
         .map(|c| json!({ "region": text(&c.region, lang, d), "city": text(&c.city, lang, d), "name": text(&c.name, lang, d), "launch": c.launch }))
         .collect();
     centres.sort_by(|a, b| a["region"].as_str().cmp(&b["region"].as_str()));
-    json!({ "centres": centres })
+    let intro = site.centres_intro.get(lang).map_or_else(|| cx.theme.label(lang, "centres_intro"), String::as_str);
+    json!({ "centres": centres, "centres_title": centres_title(cx, lang), "centres_intro": intro })
+}
+
+/// The centres page's heading: centres.yaml's `title`, or the theme's.
+fn centres_title(cx: &RenderContext, lang: &str) -> String {
+    cx.site.centres_title.get(lang).map_or_else(|| cx.theme.label(lang, "centres_title"), String::as_str).to_string()
 }
 
 /// The root: a language chooser, and a 404 page for servers that look for one there.
@@ -352,8 +401,7 @@ pub fn render_root(cx: &RenderContext) -> Result<Vec<OutputFile>, Diagnostics> {
     c.insert("default", &json!({ "code": default.code, "dir": default.dir(), "href": Page::Home.path(site, &default.code) }));
     c.insert("title", text(&site.title, &default.code, &default.code));
     let index = render_template(cx, "root.html", &c)?;
+    // The 404 page links from the site's root (see `page_root`): the same page serves there.
     let (_, not_found) = page_html(cx, Page::NotFound, &default.code)?;
-    // The root copy of the 404 page sits one level up: its links lose one `../`.
-    let root_404 = not_found.replace("href=\"../", "href=\"").replace("src=\"../", "src=\"");
-    Ok(vec![OutputFile::bytes("index.html", index), OutputFile::bytes("404.html", root_404)])
+    Ok(vec![OutputFile::bytes("index.html", index), OutputFile::bytes("404.html", not_found)])
 }

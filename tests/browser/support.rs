@@ -62,6 +62,12 @@ impl Site {
             .output()
             .expect("the dars binary runs");
         assert!(result.status.success(), "dars build failed:\n{}", String::from_utf8_lossy(&result.stderr));
+        Site::serve(dir, output)
+    }
+
+    /// Serves `output` (a folder below `dir`, kept as long as the site) over HTTP; a missing
+    /// file gets the site's `404.html` with status 404, as web servers are set up to do.
+    pub fn serve(dir: tempfile::TempDir, output: PathBuf) -> Site {
         let server = Server::start(output);
         let base = format!("http://127.0.0.1:{}/", server.port);
         Site { base, _server: Some(server), _dir: Some(dir) }
@@ -331,7 +337,7 @@ where
     with_browser_on(Site::build(), width, height, test).await
 }
 
-/// As `with_browser`, on `site`.
+/// As `with_browser`, on a site served by the caller (`Site::serve`).
 pub async fn with_browser_on<F, Fut>(site: Site, width: u32, height: u32, test: F)
 where
     F: FnOnce(Browser) -> Fut,

@@ -85,11 +85,15 @@ pub fn is_internal(link: &str) -> bool {
     !(link.starts_with('#') || link.starts_with("http:") || link.starts_with("https:") || link.starts_with("mailto:") || link.starts_with("data:"))
 }
 
-/// Resolves a relative link from a page to a path below the output root (no fragment).
+/// Resolves a link from a page to a path below the output root (no fragment): relative, or
+/// from the root (`/fr/…`, the 404 page's, served at the root of a domain).
 pub fn resolve(page: &str, link: &str) -> Option<String> {
     let link = link.split(['#', '?']).next().unwrap();
     let mut parts: Vec<&str> = page.split('/').collect();
     parts.pop();
+    if link.starts_with('/') {
+        parts.clear();
+    }
     for seg in link.split('/') {
         match seg {
             "" | "." => {}
