@@ -6,6 +6,9 @@
 //! for scale), a forced full rebuild, a rebuild after a template edit (every page written
 //! again) and a build with nothing changed.
 //!
+//! The search index's size per language is printed after the first builds (its build time
+//! is the `search` renderer's in the stages).
+//!
 //! `SCALE_SIZES=1000,5000,10000` and `SCALE_RUNS=5` change what is measured;
 //! `DARS_BIN=/path/to/dars` measures another build of dars (an older one, to compare).
 
@@ -61,7 +64,7 @@ fn main() {
         let out = tmp.path().join("output");
         let build = |extra: &[&str]| {
             let mut cmd = Command::new(dars);
-            cmd.args(["build", "--no-pdf"]).args(extra).arg("--content").arg(&content).arg("--theme").arg(&theme).arg("--output").arg(&out);
+            cmd.args(["build", "--no-pdf", "--verbose"]).args(extra).arg("--content").arg(&content).arg("--theme").arg(&theme).arg("--output").arg(&out);
             measure(&mut cmd)
         };
         // A first build: output/ does not exist (removing the previous one is not timed).
@@ -72,6 +75,7 @@ fn main() {
             })
             .collect();
         summarise(&format!("{n} lessons per language, first build"), &first);
+        search_index(n, &out);
         // What the file system alone needs to create that tree here, measured the same way:
         // on this machine's ext4 (no journal), making files and folders right after many were
         // deleted is slow, and a first build pays it like any other program.
@@ -97,7 +101,7 @@ fn main() {
             .map(|run| {
                 std::fs::write(&base, format!("{base_text}<!-- edit {run} -->\n")).expect("template edited");
                 let mut cmd = Command::new(dars);
-                cmd.args(["build", "--no-pdf", "--content"]).arg(&content).arg("--theme").arg(&theme_copy).arg("--output").arg(&out);
+                cmd.args(["build", "--no-pdf", "--verbose", "--content"]).arg(&content).arg("--theme").arg(&theme_copy).arg("--output").arg(&out);
                 measure(&mut cmd)
             })
             .collect();
@@ -112,7 +116,7 @@ fn main() {
     let content = tmp.path().join("content");
     dars::corpus::generate(&content, 100, 20).expect("corpus written");
     let out = tmp.path().join("output");
-    let run = measure(Command::new(dars).args(["build", "--content"]).arg(&content).arg("--theme").arg(&theme).arg("--output").arg(&out));
+    let run = measure(Command::new(dars).args(["build", "--verbose", "--content"]).arg(&content).arg("--theme").arg(&theme).arg("--output").arg(&out));
     let pdfs: Vec<_> = walk_pdfs(&out);
     let pages: usize = pdfs.iter().map(|p| count_pages(&std::fs::read(p).unwrap_or_default())).sum();
     println!(
@@ -122,7 +126,7 @@ fn main() {
         run.user,
         run.sys,
         run.max_rss_kib / 1024,
-        run.report.split_once('(').map(|(_, s)| s.trim().trim_end_matches(')')).unwrap_or("")
+        run.report.split_once("stages: ").map(|(_, s)| s.trim()).unwrap_or("")
     );
 }
 
@@ -141,7 +145,36 @@ fn summarise(what: &str, results: &[Run]) {
     if median_run.report.is_empty() {
         return;
     }
-    println!("  stages of the median run: {}", median_run.report.split_once('(').map(|(_, s)| s.trim().trim_end_matches(')')).unwrap_or(""));
+    println!("  stages of the median run: {}", median_run.report.split_once("stages: ").map(|(_, s)| s.trim()).unwrap_or(""));
+}
+
+/// The search index of each language (src/render/search.rs): what a query loads at most
+/// (the manifest and the term shards its words sort into) and the texts of results.
+fn search_index(n: usize, out: &Path) {
+    let Ok(langs) = std::fs::read_dir(out.join("search")) else { return };
+    let mut langs: Vec<_> = langs.flatten().filter(|e| e.path().is_dir()).map(|e| e.path()).collect();
+    langs.sort();
+    for dir in langs {
+        let (mut manifest, mut terms, mut largest, mut term_files, mut docs, mut doc_files) = (0, 0, 0, 0, 0, 0);
+        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let (name, size) = (e.file_name().to_string_lossy().into_owned(), e.metadata().map(|m| m.len()).unwrap_or(0));
+            match name.as_bytes().first() {
+                Some(b'i') => manifest = size,
+                Some(b't') => (terms, largest, term_files) = (terms + size, largest.max(size), term_files + 1),
+                Some(b'd') => (docs, doc_files) = (docs + size, doc_files + 1),
+                _ => {}
+            }
+        }
+        let kb = |b: u64| b as f64 / 1024.0;
+        println!(
+            "  search index, {n} lessons, {}: manifest {:.1} KB, {term_files} term shards ({:.0} KB, largest {:.1} KB), {doc_files} text files ({:.0} KB)",
+            dir.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+            kb(manifest),
+            kb(terms),
+            kb(largest),
+            kb(docs)
+        );
+    }
 }
 
 fn copy_tree(from: &Path, to: &Path) {

@@ -9,7 +9,7 @@ use crate::error::Diagnostics;
 use crate::highlight::Highlighter;
 use crate::load::Loaded;
 use crate::model::Site;
-use crate::render::{OutputFile, RenderContext, Renderer, handout::Handouts, sitemap::Sitemap, website::Website};
+use crate::render::{OutputFile, RenderContext, Renderer, handout::Handouts, search::Search, sitemap::Sitemap, website::Website};
 use crate::theme::Theme;
 use crate::write::{Discard, Failure, OutputDir, PageSink};
 
@@ -75,7 +75,7 @@ impl Default for Builder {
 
 impl Builder {
     pub fn new() -> Self {
-        Self { highlighter: Highlighter::new(), renderers: vec![Box::new(Website), Box::new(Handouts), Box::new(Sitemap)] }
+        Self { highlighter: Highlighter::new(), renderers: vec![Box::new(Website), Box::new(Handouts), Box::new(Sitemap), Box::new(Search)] }
     }
 
     /// Every check, nothing written: errors and warnings together. Lessons in error are
@@ -278,7 +278,11 @@ impl Builder {
             let start = Instant::now();
             match crate::pack::site_zip(&files, sink) {
                 Ok(zip) => files.push(zip),
-                Err(d) => diags.extend(d),
+                Err(d) => {
+                    diags.extend(d);
+                    // The links to it are not broken: the zip is, and that is said.
+                    files.push(OutputFile::bytes(crate::pack::SITE_ZIP, Vec::new()));
+                }
             }
             times.push(("site zip", start.elapsed()));
             let start = Instant::now();

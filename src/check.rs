@@ -27,6 +27,7 @@ pub fn programme_checks(site: &Site) -> Diagnostics {
     translations(site, &mut d);
     scripts(site, &mut d);
     glued_latin(site, &mut d);
+    d.extend(crate::materials::differently_named(site));
     d
 }
 

@@ -253,15 +253,27 @@ pub fn content_hash(text: &str) -> String {
     format!("{:012x}", h >> 16)
 }
 
+/// The line of each top-level key, and of each item of a block list under one (`materials.0`,
+/// `materials.1`…), so a finding about one item names its line.
 fn top_level_key_lines(yaml: &str, first_line: usize) -> BTreeMap<String, usize> {
-    yaml.lines()
-        .enumerate()
-        .filter_map(|(i, line)| {
-            let (key, _) = line.split_once(':')?;
-            let is_key = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-            is_key.then(|| (key.to_string(), first_line + i))
-        })
-        .collect()
+    let mut lines = BTreeMap::new();
+    let mut list: Option<(String, usize)> = None;
+    for (i, line) in yaml.lines().enumerate() {
+        if let Some((key, _)) = line.split_once(':')
+            && !key.is_empty()
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            lines.insert(key.to_string(), first_line + i);
+            list = Some((key.to_string(), 0));
+        } else if let Some((key, n)) = &mut list
+            && (line.trim_start().starts_with("- ") || line.trim() == "-")
+            && line.len() - line.trim_start().len() <= 2
+        {
+            lines.insert(format!("{key}.{n}"), first_line + i);
+            *n += 1;
+        }
+    }
+    lines
 }
 
 /// `day-1/01-what-is-a-computer.fr.md` → (`what-is-a-computer`, `fr`).

@@ -632,7 +632,10 @@ fn block_wrapper(kind: BlockKind, audience: Audience, labels: &BlockLabels) -> (
 fn render_markdown(block: &Block, ctx: &HtmlContext, lang: crate::bidi::TextLang, out: &mut RenderedHtml, diags: &mut Diagnostics) {
     let line_starts: Vec<usize> = std::iter::once(0).chain(block.text.match_indices('\n').map(|(i, _)| i + 1)).collect();
     let line_of = |offset: usize| block.line + line_starts.partition_point(|&s| s <= offset) - 1;
-    let events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(block.text, markdown_options()).into_offset_iter().collect();
+    let mut events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(block.text, markdown_options()).into_offset_iter().collect();
+    if block.kind == BlockKind::Trainer {
+        tips_as_paragraphs(&mut events);
+    }
     if let Some(offset) = too_deep(&events, ctx.max_depth) {
         let message = format!(
             "lists or quotes are nested more than {} deep here; flatten them. {}",
@@ -823,6 +826,38 @@ pub fn code_block_html(code: &str, lang: &str, highlighter: &dyn Highlight) -> S
 /// Where lists and block quotes first nest deeper than `max`, or any element deeper than
 /// four times that (emphasis in links in emphasis…): the typesetting of such a lesson
 /// grows far faster than its size.
+/// Trainers write their tips one a line (three tips in a `::: trainer` block are three
+/// lines), which Markdown runs together into one paragraph. In a trainer block, a line break
+/// in a paragraph that stands on its own (not in a list, a quote, a table or emphasis)
+/// starts a new paragraph instead, for every renderer.
+pub fn tips_as_paragraphs(events: &mut Vec<(Event, std::ops::Range<usize>)>) {
+    let mut open = 0usize;
+    let mut at_top = false;
+    let mut out = Vec::with_capacity(events.len());
+    for (event, range) in events.drain(..) {
+        match &event {
+            Event::Start(tag) => {
+                if open == 0 {
+                    at_top = matches!(tag, Tag::Paragraph);
+                }
+                open += 1;
+            }
+            Event::End(_) => {
+                open = open.saturating_sub(1);
+                at_top = at_top && open > 0;
+            }
+            Event::SoftBreak if at_top && open == 1 => {
+                out.push((Event::End(TagEnd::Paragraph), range.clone()));
+                out.push((Event::Start(Tag::Paragraph), range));
+                continue;
+            }
+            _ => {}
+        }
+        out.push((event, range));
+    }
+    *events = out;
+}
+
 fn too_deep<T>(events: &[(Event, std::ops::Range<T>)], max: usize) -> Option<T>
 where
     T: Copy,
@@ -1230,6 +1265,22 @@ mod tests {
         assert!(w.len() == 1 && w[0].1.contains("`{#mon-id}` is shown as part of this heading"), "{w:?}");
         let w = warnings("## Suite\n\n## Autre {#suite}\n");
         assert!(w.len() == 1 && w[0].0 == 3 && w[0].1.contains("the id `suite` is already taken"), "{w:?}");
+    }
+
+    #[test]
+    fn trainer_tips_written_a_line_each_are_paragraphs_on_paper_and_in_the_handout_page() {
+        let body = "::: trainer\nFirst tip.\nSecond *tip\nstill* second.\n\n- a list\n  item\n:::\n\nPublic\ntext.\n";
+        let blocks = split_blocks(body, 1, x()).unwrap();
+        let h = Highlighter::new();
+        let resolve = |d: &str| Ok(d.to_string());
+        let html = render_html(&blocks, Audience::Trainer, &ctx(&h, &resolve)).unwrap().html;
+        assert!(html.contains(">First tip.</p>") && html.contains(">Second <em>tip\nstill</em> second.</p>"), "{html}");
+        assert!(html.contains(">a list\nitem</li>"), "a list item keeps its lines: {html}");
+        assert!(html.contains(">Public\ntext.</p>"), "text outside trainer blocks is Markdown as usual: {html}");
+        let typst = typst_for(&blocks, Audience::Trainer);
+        let first = typst.find("First").unwrap();
+        let second = typst.find("Second").unwrap();
+        assert!(typst[first..second].contains("\n\n"), "a paragraph break between the tips: {typst}");
     }
 
     #[test]

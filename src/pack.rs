@@ -52,7 +52,12 @@ fn zip_group(files: &[&OutputFile], sink: Option<&dyn PageSink>) -> Result<Vec<u
     for file in files {
         let bytes = contents(file, sink)?;
         // A fixed date: the same site makes the same zip, which is then not rewritten.
-        let options = zip::write::SimpleFileOptions::default().last_modified_time(zip::DateTime::default()).compression_method(method(&file.path));
+        // Level 1: on a generated site of 1,000 lessons per language (2,310 pages) the zip
+        // took 0.6 s at level 1 and 1.6 to 2.8 s at the default level 6 (a loaded machine),
+        // for 11.7 MB instead of 8.2 MB.
+        let method = method(&file.path);
+        let level = (method == zip::CompressionMethod::Deflated).then_some(1);
+        let options = zip::write::SimpleFileOptions::default().last_modified_time(zip::DateTime::default()).compression_method(method).compression_level(level);
         zip.start_file(file.path.as_str(), options).map_err(zip_error)?;
         zip.write_all(&bytes).map_err(|e| zip_error(e.into()))?;
     }

@@ -427,6 +427,11 @@ fn rerender(builder: &Builder, state: &mut State, site: &Site, rels: &BTreeSet<S
             Err(d) => diags.extend(d),
         }
     }
+    // Any edit of a lesson may change what search finds.
+    match crate::render::search::Search.render(&cx) {
+        Ok(f) => out.extend(f),
+        Err(d) => diags.extend(d),
+    }
     if diags.has_errors() {
         return Err(diags.sorted());
     }

@@ -102,11 +102,14 @@ fn percent_decoded(s: &str) -> String {
     String::from_utf8(out).unwrap()
 }
 
-/// The pages of a PDF's text, and the last one that shows `title` (the cover lists titles too).
+/// The pages of a lesson in a PDF's text (the cover and the day sheet list titles too).
 fn lesson_page(pdf: &str, title: &str) -> String {
     let pages: Vec<String> = pdf.split('\u{c}').map(str::to_string).collect();
     let want = skeleton(title);
-    pages.iter().rev().find(|p| skeleton(p).contains(&want)).unwrap_or_else(|| panic!("no page shows {title}")).clone()
+    // Its pages carry its title in their running header; the first also as its heading.
+    let first = pages.iter().position(|p| skeleton(p).matches(&want).count() >= 2).unwrap_or_else(|| panic!("no page starts {title}"));
+    let last = pages.iter().rposition(|p| skeleton(p).contains(&want)).unwrap();
+    pages[first..=last].join("\u{c}")
 }
 
 /// A label of the theme's i18n file (`key: "value"`).

@@ -233,20 +233,14 @@ fn lesson_entry(cx: &RenderContext, day: &Day, index: usize, lang: &str) -> Valu
         "objectives": t.objectives, "materials": t.materials,
         "duration": format_duration(lesson.duration_minutes, lang, &cx.theme.strings[lang]),
         "start": start, "end": end,
+        // Only where it differs from the programme's audience: most lessons are for all.
+        "age": (lesson.age != cx.site.audience).then(|| json!({ "min": lesson.age.min, "max": lesson.age.max })),
     })
 }
 
-/// Every material of the day's lessons, once each, in order of first use.
+/// The day's checklist: every material once, near-identical wordings merged.
 fn day_materials(site: &Site, day: &Day, lang: &str) -> Vec<String> {
-    let mut all: Vec<String> = Vec::new();
-    for &i in &day.lessons {
-        for m in &site.lessons[i].translations[lang].materials {
-            if !all.iter().any(|x| x.eq_ignore_ascii_case(m)) {
-                all.push(m.clone());
-            }
-        }
-    }
-    all
+    crate::materials::day_materials(site, day, lang).into_iter().map(|m| m.text).collect()
 }
 
 fn version_label(cx: &RenderContext, lang: &str, version: Version) -> String {
@@ -271,7 +265,7 @@ fn handout_html(cx: &RenderContext, day: &Day, lang: &str, version: Version) -> 
             }
         };
         let notes = match (&t.trainer_notes, version) {
-            (Some(n), Version::Trainer) => notes_html(cx, n, &t.path, &t.rel, &root, lang).map_err(|d| diags.extend(d)).ok(),
+            (Some(n), Version::Trainer) => notes_html(cx, &notes_paragraphs(n), &t.path, &t.rel, &root, lang).map_err(|d| diags.extend(d)).ok(),
             _ => None,
         };
         let mut entry = lesson_entry(cx, day, i, lang);
@@ -298,6 +292,15 @@ fn handout_html(cx: &RenderContext, day: &Day, lang: &str, version: Version) -> 
     c.insert("materials", &day_materials(site, day, lang));
     c.insert("pdf_href", &cx.pdf.then(|| format!("{root}{}", handout_pdf_path(day.number, lang, version))));
     cx.page(path, render_template(cx, "handout.html", &c)?)
+}
+
+/// Trainer notes are written a tip a line (a YAML block), which Markdown would run together
+/// into one paragraph: each line becomes a paragraph of its own. Notes that already hold a
+/// blank line or code are taken as the author wrote them.
+fn notes_paragraphs(notes: &str) -> String {
+    let lines: Vec<&str> = notes.trim_end().lines().collect();
+    let as_written = lines.iter().any(|l| l.trim().is_empty() || l.trim_start().starts_with("```") || l.trim_start().starts_with("~~~"));
+    if as_written { notes.to_string() } else { lines.join("\n\n") }
 }
 
 /// Trainer notes are Markdown too (without `:::` blocks).
@@ -399,7 +402,8 @@ fn lesson_markup(site: &Site, t: &crate::model::LessonText, lang: &str, version:
     let text_lang = crate::bidi::TextLang::new(lang, site.language(lang).is_some_and(|l| l.rtl));
     let body = split_blocks(&t.body, t.body_line, &t.path).and_then(|b| blocks_to_typst_in(&b, version.audience(), &tcx, text_lang));
     let notes = t.trainer_notes.as_deref().filter(|_| version == Version::Trainer).map(|notes| {
-        let blocks = [Block { kind: BlockKind::Text, text: notes, line: 1 }];
+        let notes = notes_paragraphs(notes);
+        let blocks = [Block { kind: BlockKind::Text, text: &notes, line: 1 }];
         blocks_to_typst_in(&blocks, Audience::Trainer, &tcx, text_lang)
     });
     (body, notes)

@@ -6,6 +6,7 @@
 pub mod handout;
 pub mod links;
 pub mod pdf;
+pub mod search;
 pub mod sitemap;
 pub mod typst_markup;
 pub mod website;

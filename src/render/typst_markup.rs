@@ -87,9 +87,7 @@ fn convert_blocks(blocks: &[Block], audience: Audience, cx: &TypstContext, mark_
     let mut out = String::new();
     let mut diags = Diagnostics::new();
     for block in blocks.iter().filter(|b| audience.shows(b.kind)) {
-        // Exercise, solution and trainer boxes are a level of their own.
-        let base = if block.kind == BlockKind::Text { 0 } else { 2 };
-        let body = markdown_to_typst(block.text, block.line, base, cx, mark_lines, lang, &mut diags);
+        let body = markdown_to_typst(block, cx, mark_lines, lang, &mut diags);
         match block.kind {
             BlockKind::Text => out.push_str(&body),
             BlockKind::Exercise => out.push_str(&format!("#exercise[{body}]{END}\n\n")),
@@ -226,8 +224,10 @@ fn is_task_list(events: &[(Event, std::ops::Range<usize>)], start: usize) -> boo
     items > 0 && tasks == items
 }
 
-#[allow(clippy::too_many_arguments)]
-fn markdown_to_typst(text: &str, first_line: usize, base: usize, cx: &TypstContext, mark_lines: bool, lang: TextLang, diags: &mut Diagnostics) -> String {
+fn markdown_to_typst(block: &Block, cx: &TypstContext, mark_lines: bool, lang: TextLang, diags: &mut Diagnostics) -> String {
+    let (text, first_line) = (block.text, block.line);
+    // Exercise, solution and trainer boxes are a level of their own.
+    let base = if block.kind == BlockKind::Text { 0 } else { 2 };
     let line_starts: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
     let mut c = Converter {
         out: String::new(),
@@ -247,7 +247,10 @@ fn markdown_to_typst(text: &str, first_line: usize, base: usize, cx: &TypstConte
         task_lists: Vec::new(),
     };
     let mut marked = 0;
-    let events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(text, markdown_options()).into_offset_iter().collect();
+    let mut events: Vec<(Event, std::ops::Range<usize>)> = Parser::new_ext(text, markdown_options()).into_offset_iter().collect();
+    if block.kind == BlockKind::Trainer {
+        crate::markdown::tips_as_paragraphs(&mut events);
+    }
     // The direction each block of text must be set in, found before it is written.
     let block_dirs = block_directions(&events, lang.dir());
     let task_lists: std::collections::HashSet<usize> =

@@ -79,6 +79,12 @@ impl Site {
         Site { base, _server: None, _dir: None }
     }
 
+    /// The built site's folder (to open its pages from `file://`; tests/search.rs).
+    #[allow(dead_code)]
+    pub fn output(&self) -> PathBuf {
+        self._dir.path().join("output")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path.trim_start_matches('/'))
     }
