@@ -318,7 +318,8 @@ fn render_pages(builder: &Builder, site: &Site, theme: &Theme, pdf: bool, old: O
     }
     let cx = RenderContext { bodies: Some(&bodies), ..plain };
     let mut files = Vec::new();
-    let renderers: [&dyn Renderer; 2] = [&crate::render::website::Website, &crate::render::sitemap::Sitemap];
+    // Every renderer of `Builder::new` but the handouts, which are made below without PDFs.
+    let renderers: [&dyn Renderer; 3] = [&crate::render::website::Website, &crate::render::sitemap::Sitemap, &crate::render::search::Search];
     for r in renderers {
         match r.render(&cx) {
             Ok(f) => files.extend(f),

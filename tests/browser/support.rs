@@ -82,7 +82,7 @@ impl Site {
     /// The built site's folder (to open its pages from `file://`; tests/search.rs).
     #[allow(dead_code)]
     pub fn output(&self) -> PathBuf {
-        self._dir.path().join("output")
+        self._dir.as_ref().expect("a site built here").path().join("output")
     }
 
     pub fn url(&self, path: &str) -> String {
