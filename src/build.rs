@@ -96,11 +96,12 @@ impl Builder {
                 None
             }
         };
-        if let (Some(site), Some(theme)) = (site, theme) {
+        if let Some(site) = site {
             // Pages are only needed for their links: none is kept in memory.
-            match self.render_into(&site, &theme, opts.pdf, Some(&Discard)) {
-                Ok(r) => diags.extend(r.warnings),
-                Err(d) => diags.extend(d),
+            match theme.map(|theme| self.render_into(&site, &theme, opts.pdf, Some(&Discard))) {
+                Some(Ok(r)) => diags.extend(r.warnings),
+                Some(Err(d)) => diags.extend(d),
+                None => {}
             }
             if !opts.pdf {
                 // A line already in error (a missing image) is not reported again for the PDF.
@@ -125,7 +126,11 @@ impl Builder {
             return Ok(report);
         }
         report.stages.push(("hash inputs", start.elapsed()));
-        let (site, theme) = timed(&mut report, "load", || self.load(opts))?;
+        let (site, theme) = match timed(&mut report, "load", || self.load(opts)) {
+            Ok(x) => x,
+            // The later stages are run anyway, on what is valid, to report every mistake.
+            Err(load) => return Err(self.every_error(opts, load).into()),
+        };
         // Pages are staged as they are rendered; output/ changes only once all succeeded
         // (dropped on error, the staging folder is removed).
         let staging = output.staging()?;
@@ -155,6 +160,15 @@ impl Builder {
         report.pdfs = files.iter().filter(|f| f.path.ends_with(".pdf")).count();
         report.lessons = site.lessons.len();
         Ok(report)
+    }
+
+    /// `found`, and every other error `dars check` finds (without typesetting), for a build
+    /// that stopped: the author fixes them all before building again.
+    fn every_error(&self, opts: &BuildOptions, found: Diagnostics) -> Diagnostics {
+        let mut all = found;
+        let check = self.check(&BuildOptions { pdf: false, ..opts.clone() });
+        all.0.extend(check.0.into_iter().filter(|d| d.is_error()));
+        all.sorted()
     }
 
     /// The hash of the inputs if they are still what the build read: an edit made while it
@@ -220,9 +234,21 @@ impl Builder {
         let (bodies, mut diags) = crate::render::prerender_bodies(&RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: None, sink: None, cache: None });
         let bodies_time = start.elapsed();
         if diags.has_errors() {
-            // The pages would only repeat these errors; the checks can still add theirs.
-            diags.extend(crate::check::site_checks(site, &bodies));
-            diags.extend(crate::language::language_checks(site, theme));
+            let failed = lessons_in_error(site, &diags);
+            if failed.is_empty() {
+                // The pages would only repeat these errors; the checks can still add theirs.
+                diags.extend(crate::check::site_checks(site, &bodies));
+                diags.extend(crate::language::language_checks(site, theme));
+                return Err(diags.sorted());
+            }
+            // The other lessons are rendered and checked without them, so one run finds
+            // the mistakes of every stage (a broken link here, a bad image there); days and
+            // translations are checked with them.
+            diags.extend(crate::check::programme_checks(site));
+            match self.render_into(&site.without_lessons(&failed), theme, pdf, sink) {
+                Ok(rest) => diags.extend(rest.warnings),
+                Err(rest) => diags.extend(rest),
+            }
             return Err(diags.sorted());
         }
         let cx = RenderContext { site, theme, highlighter: &self.highlighter, pdf, bodies: Some(&bodies), sink, cache };
@@ -279,6 +305,12 @@ impl Builder {
         }
         Ok(Rendered { files, times, warnings: diags.sorted() })
     }
+}
+
+/// Lessons of `site` a file of which has an error among `diags`.
+fn lessons_in_error(site: &Site, diags: &Diagnostics) -> std::collections::HashSet<usize> {
+    let files: std::collections::HashSet<&Path> = diags.0.iter().filter(|d| d.is_error()).map(|d| d.file.as_path()).collect();
+    site.lessons.iter().enumerate().filter(|(_, l)| l.translations.values().any(|t| files.contains(t.path.as_path()))).map(|(i, _)| i).collect()
 }
 
 /// The output of every renderer, with the time each took and what the checks warn about.

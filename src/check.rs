@@ -15,6 +15,13 @@ pub fn site_checks(site: &Site, bodies: &Bodies) -> Diagnostics {
     anchors_and_files(site, bodies, &mut d);
     raw_html(site, bodies, &mut d);
     markdown_warnings(bodies, &mut d);
+    d.extend(programme_checks(site));
+    d
+}
+
+/// The checks that need no rendered body: days, drafts, translations, scripts.
+pub fn programme_checks(site: &Site) -> Diagnostics {
+    let mut d = Diagnostics::new();
     drafts(site, &mut d);
     days(site, &mut d);
     translations(site, &mut d);
@@ -124,11 +131,29 @@ fn anchors_and_files(site: &Site, bodies: &Bodies, d: &mut Diagnostics) {
             }
         }
     }
+    used.extend(unrendered_links(site));
     for asset in &site.assets {
         if !used.contains(asset) {
             d.push(Diagnostic::warning(site.content_dir.join(asset), "no lesson uses this file; link to it or remove it"));
         }
     }
+}
+
+/// Files linked from lessons whose bodies did not render (their errors are reported): a
+/// plain parse finds them, so that what such a lesson shows is not called unused.
+fn unrendered_links(site: &Site) -> Vec<String> {
+    use pulldown_cmark::{Event, Parser, Tag};
+    let mut found = Vec::new();
+    for t in site.unrendered.iter().flat_map(|l| l.translations.values()) {
+        for event in Parser::new(&t.body) {
+            if let Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) = event
+                && let Some(target) = crate::render::links::file_part(&dest_url).and_then(|p| join(&t.rel, &p))
+            {
+                found.push(target);
+            }
+        }
+    }
+    found
 }
 
 fn drafts(site: &Site, d: &mut Diagnostics) {
@@ -142,8 +167,13 @@ fn drafts(site: &Site, d: &mut Diagnostics) {
 fn days(site: &Site, d: &mut Diagnostics) {
     let programme = site.content_dir.join(PROGRAMME_FILE);
     for day in &site.days {
+        // A day with lessons left out for their errors is checked with them (see
+        // `Builder::render_into`), not here.
+        if site.unrendered.iter().any(|l| l.day == day.number) {
+            continue;
+        }
         if day.lessons.is_empty() {
-            d.push(Diagnostic::warning(&programme, format!("day {} has no lessons", day.number)));
+            d.push(at_day(Diagnostic::warning(&programme, format!("day {} has no lessons", day.number)), day));
         }
         let (Some(end), Some(slots)) = (day.end, site.timetable(day)) else { continue };
         let finish = slots.iter().map(|s| match s {
@@ -152,11 +182,22 @@ fn days(site: &Site, d: &mut Diagnostics) {
         if let Some(finish) = finish.max()
             && finish > end
         {
-            d.push(Diagnostic::warning(
-                &programme,
-                format!("day {}: the lessons and breaks end at {finish}, after the session ends ({end}); shorten a lesson or move one to another day", day.number),
+            d.push(at_day(
+                Diagnostic::warning(
+                    &programme,
+                    format!("day {}: the lessons and breaks end at {finish}, after the session ends ({end}); shorten a lesson or move one to another day", day.number),
+                ),
+                day,
             ));
         }
+    }
+}
+
+/// A finding about a day, on its line in programme.yaml.
+fn at_day(d: Diagnostic, day: &crate::model::Day) -> Diagnostic {
+    match day.line {
+        Some(line) => d.at(line, None),
+        None => d,
     }
 }
 

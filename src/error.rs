@@ -94,11 +94,10 @@ impl Diagnostics {
         self.0.is_empty()
     }
 
+    /// Sorted by file, position, severity and message, numbers in natural order (day-2
+    /// before day-10, centre 2 before centre 10), duplicates dropped.
     pub fn sorted(mut self) -> Self {
-        self.0.sort_by(|a, b| {
-            (&a.file, a.line, a.column, a.severity, &a.message)
-                .cmp(&(&b.file, b.line, b.column, b.severity, &b.message))
-        });
+        self.0.sort_by(natural_order);
         self.0.dedup();
         self
     }
@@ -107,6 +106,15 @@ impl Diagnostics {
     pub fn into_result<T>(self, value: T) -> Result<T, Diagnostics> {
         if self.has_errors() { Err(self.sorted()) } else { Ok(value) }
     }
+}
+
+/// The order findings are listed in: file, line, column, severity, message, with the
+/// numbers in paths and messages compared as numbers.
+fn natural_order(a: &Diagnostic, b: &Diagnostic) -> std::cmp::Ordering {
+    alphanumeric_sort::compare_path(&a.file, &b.file)
+        .then((a.line, a.column, a.severity).cmp(&(b.line, b.column, b.severity)))
+        .then_with(|| alphanumeric_sort::compare_str(&a.message, &b.message))
+        .then_with(|| a.message.cmp(&b.message))
 }
 
 impl fmt::Display for Diagnostics {
@@ -125,5 +133,36 @@ impl std::error::Error for Diagnostics {}
 impl From<Diagnostic> for Diagnostics {
     fn from(d: Diagnostic) -> Self {
         Self::single(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_are_in_natural_order() {
+        let d = |file: &str, message: &str| Diagnostic::error(file, message);
+        let sorted = Diagnostics(vec![
+            d("content/day-10/01-a.fr.md", "x"),
+            d("content/day-2/10-b.fr.md", "x"),
+            d("content/day-2/2-c.fr.md", "x"),
+            d("content/centres.yaml", "centre 10 name has no `ar` text"),
+            d("content/centres.yaml", "centre 2 name has no `ar` text"),
+            d("content/centres.yaml", "centre 1 name has no `ar` text"),
+        ])
+        .sorted();
+        let order: Vec<String> = sorted.0.iter().map(|d| format!("{} {}", d.file.display(), d.message)).collect();
+        assert_eq!(
+            order,
+            [
+                "content/centres.yaml centre 1 name has no `ar` text",
+                "content/centres.yaml centre 2 name has no `ar` text",
+                "content/centres.yaml centre 10 name has no `ar` text",
+                "content/day-2/2-c.fr.md x",
+                "content/day-2/10-b.fr.md x",
+                "content/day-10/01-a.fr.md x",
+            ]
+        );
     }
 }

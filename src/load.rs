@@ -107,13 +107,20 @@ pub fn load_with(content_dir: &Path, programme: Result<ProgrammeFile, Diagnostic
             }
         }
     }
-    let programme = programme.map_err(|d| diags.push(d)).ok();
-    let centres = centres.map_err(|d| diags.push(d)).ok();
-    match (programme, centres) {
-        (Some(programme), Some(centres)) => {
-            Ok((Loaded { content_dir: content_dir.to_path_buf(), programme, centres, lessons, assets, failed }, diags))
+    // Without centres the rest can still be checked (the error is among `diags`, so no
+    // build goes on with it); without the programme there are no days to check against.
+    let centres = centres.unwrap_or_else(|d| {
+        diags.push(d);
+        CentresFile::default()
+    });
+    match programme {
+        Ok(programme) => Ok((Loaded { content_dir: content_dir.to_path_buf(), programme, centres, lessons, assets, failed }, diags)),
+        Err(d) => {
+            diags.push(d);
+            // What each lesson says of itself (an empty title, no objectives) is still found.
+            diags.extend(crate::model::check_lessons_alone(&lessons));
+            Err(diags.sorted())
         }
-        _ => Err(diags.sorted()),
     }
 }
 
@@ -123,6 +130,8 @@ pub fn load_with(content_dir: &Path, programme: Result<ProgrammeFile, Diagnostic
 fn walk(content_dir: &Path, diags: &mut Diagnostics) -> (Vec<String>, Vec<String>) {
     let mut lessons = Vec::new();
     let mut assets = Vec::new();
+    // Byte order: assets are looked up by binary search (links.rs); findings and lessons
+    // are put in natural order where they are listed.
     let entries = WalkDir::new(content_dir).sort_by_file_name().into_iter().filter_entry(|e| e.depth() == 0 || !is_ignored(e.file_name()));
     for entry in entries {
         let entry = match entry {

@@ -106,6 +106,9 @@ enum Command {
         /// Take the browser to the page of the lesson just edited.
         #[arg(long)]
         follow: bool,
+        /// Show draft lessons too, each with a banner saying it is not published.
+        #[arg(long)]
+        drafts: bool,
     },
     /// Write a synthetic programme for benchmarks.
     #[command(hide = true)]
@@ -221,8 +224,8 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Serve { site, no_pdf, port, bind, follow } => {
-            let session = dars::session::Session::new(site.options(!no_pdf));
+        Command::Serve { site, no_pdf, port, bind, follow, drafts } => {
+            let session = dars::session::Session::new(site.options(!no_pdf)).with_drafts(drafts);
             let options = dars::serve::ServeOptions { addr: SocketAddr::new(bind, port), follow };
             match dars::serve::serve(session, options) {
                 Ok(()) => ExitCode::SUCCESS,

@@ -42,6 +42,9 @@ pub struct Site {
     /// Lesson files left out because they are in error (already reported): links to them
     /// are not reported again.
     pub broken: Vec<String>,
+    /// Lessons left out because their body does not render (see `without_lessons`): what
+    /// they link to is still in use.
+    pub unrendered: Vec<Lesson>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,6 +166,47 @@ pub enum Slot {
 }
 
 impl Site {
+    /// Sorts the lessons and fills each day's list and `by_source` from them.
+    fn place_lessons(&mut self) {
+        self.lessons.sort_by(|a, b| (a.day, a.order).cmp(&(b.day, b.order)).then_with(|| alphanumeric_sort::compare_str(&a.slug, &b.slug)));
+        self.by_source.clear();
+        for day in &mut self.days {
+            day.lessons.clear();
+        }
+        for (i, lesson) in self.lessons.iter().enumerate() {
+            if let Some(day) = self.days.iter_mut().find(|d| d.number == lesson.day) {
+                day.lessons.push(i);
+            }
+            // A lesson shown for want of a translation is found under its own language.
+            for (lang, t) in lesson.translations.iter().filter(|(lang, t)| **lang == t.lang) {
+                self.by_source.insert(t.rel.clone(), (i, lang.clone()));
+            }
+        }
+    }
+
+    /// The site without the lessons at `indices` (their bodies do not render), so that the
+    /// rest can still be rendered and checked; links to them are not reported again.
+    pub fn without_lessons(&self, indices: &std::collections::HashSet<usize>) -> Site {
+        let mut site = self.clone();
+        for (i, lesson) in std::mem::take(&mut site.lessons).into_iter().enumerate() {
+            if indices.contains(&i) {
+                site.broken.extend(lesson.translations.values().map(|t| t.rel.clone()));
+                site.unrendered.push(lesson);
+            } else {
+                site.lessons.push(lesson);
+            }
+        }
+        site.place_lessons();
+        site
+    }
+
+    /// Drafts published beside the other lessons (`dars serve --drafts`); each keeps its
+    /// `draft` mark, which its page shows.
+    pub fn publish_drafts(&mut self) {
+        self.lessons.append(&mut self.drafts);
+        self.place_lessons();
+    }
+
     pub fn language(&self, code: &str) -> Option<&Language> {
         self.languages.iter().find(|l| l.code == code)
     }
@@ -237,21 +281,26 @@ pub fn build_partial(loaded: &Loaded, mut diags: Diagnostics) -> (Site, Diagnost
     let codes: Vec<String> = languages.iter().map(|l| l.code.clone()).collect();
     // Missing in the default language, a text is missing everywhere; missing in another
     // language, pages in that language show the default language's (a language can be
-    // added before all of its texts are written).
+    // added before all of its texts are written). On the line of the text's key
+    // (`days.2.title`), or of the item holding it.
     let default = &p.default_language;
-    let check_localized = |what: &str, l: &Localized, file: &PathBuf, diags: &mut Diagnostics| {
+    let check_localized = |what: &str, l: &Localized, file: &PathBuf, line: Option<usize>, diags: &mut Diagnostics| {
         for code in &codes {
             if l.get(code).is_none_or(|t| t.trim().is_empty()) {
-                diags.push(if code == default || l.get(default).is_none_or(|t| t.trim().is_empty()) {
+                let d = if code == default || l.get(default).is_none_or(|t| t.trim().is_empty()) {
                     Diagnostic::error(file, format!("{what} has no `{code}` text; add `{code}: \"…\"`"))
                 } else {
                     Diagnostic::warning(file, format!("{what} has no `{code}` text: `{code}` pages show the `{default}` one; add `{code}: \"…\"`"))
+                };
+                diags.push(match line {
+                    Some(line) => d.at(line, None),
+                    None => d,
                 });
             }
         }
     };
-    check_localized("title", &p.title, &programme_path, &mut diags);
-    check_localized("description", &p.description, &programme_path, &mut diags);
+    check_localized("title", &p.title, &programme_path, p.line_of("title"), &mut diags);
+    check_localized("description", &p.description, &programme_path, p.line_of("description"), &mut diags);
 
     let mut days = Vec::new();
     for (index, d) in p.days.iter().enumerate() {
@@ -259,8 +308,8 @@ pub fn build_partial(loaded: &Loaded, mut diags: Diagnostics) -> (Site, Diagnost
         if days.iter().any(|x: &Day| x.number == d.number) {
             diags.push(keys.error("number", format!("day {} is defined twice; give each day its own number", d.number)));
         }
-        check_localized(&format!("day {} title", d.number), &d.title, &programme_path, &mut diags);
-        check_localized(&format!("day {} theme", d.number), &d.theme, &programme_path, &mut diags);
+        check_localized(&format!("day {} title", d.number), &d.title, &programme_path, keys.line("title"), &mut diags);
+        check_localized(&format!("day {} theme", d.number), &d.theme, &programme_path, keys.line("theme"), &mut diags);
         days.push(day(d, &keys, &mut diags));
     }
     days.sort_by_key(|d| d.number);
@@ -273,20 +322,10 @@ pub fn build_partial(loaded: &Loaded, mut diags: Diagnostics) -> (Site, Diagnost
 
     let (mut lessons, drafts, mut broken) = pair_translations(&loaded.lessons, &loaded.failed, &codes, &days, &mut diags);
     broken.extend(loaded.failed.iter().cloned());
-    lessons.sort_by_key(|l| (l.day, l.order, l.slug.clone()));
+    lessons.sort_by(|a, b| (a.day, a.order).cmp(&(b.day, b.order)).then_with(|| alphanumeric_sort::compare_str(&a.slug, &b.slug)));
     check_unique_places(&lessons, &loaded.lessons, &mut diags);
 
-    let mut by_source = HashMap::new();
-    for (i, lesson) in lessons.iter().enumerate() {
-        if let Some(day) = days.iter_mut().find(|d| d.number == lesson.day) {
-            day.lessons.push(i);
-        }
-        for (lang, t) in lesson.translations.iter().filter(|(lang, t)| **lang == t.lang) {
-            by_source.insert(t.rel.clone(), (i, lang.clone()));
-        }
-    }
-
-    let site = Site {
+    let mut site = Site {
         content_dir: loaded.content_dir.clone(),
         default_language: p.default_language.clone(),
         languages,
@@ -306,9 +345,11 @@ pub fn build_partial(loaded: &Loaded, mut diags: Diagnostics) -> (Site, Diagnost
         lessons,
         drafts,
         assets: loaded.assets.clone(),
-        by_source,
+        by_source: HashMap::new(),
         broken,
+        unrendered: Vec::new(),
     };
+    site.place_lessons();
     check_midnight(&site, p, &programme_path, &mut diags);
     (site, diags)
 }
@@ -324,7 +365,7 @@ fn centres(
     loaded: &Loaded,
     days: &[Day],
     file: &PathBuf,
-    check_localized: &dyn Fn(&str, &Localized, &PathBuf, &mut Diagnostics),
+    check_localized: &dyn Fn(&str, &Localized, &PathBuf, Option<usize>, &mut Diagnostics),
     diags: &mut Diagnostics,
 ) -> Vec<Centre> {
     let c_file = &loaded.centres;
@@ -337,7 +378,7 @@ fn centres(
     for (i, c) in c_file.centres.iter().enumerate() {
         let key = |k: &str| c_file.line_of(&format!("centres.{i}.{k}")).or_else(|| c_file.line_of(&format!("centres.{i}")));
         for (what, l) in [("region", &c.region), ("city", &c.city), ("name", &c.name)] {
-            check_localized(&format!("centre {} {what}", i + 1), l, file, diags);
+            check_localized(&format!("centre {} {what}", i + 1), l, file, key(what), diags);
         }
         let default_name = c.name.get(&loaded.programme.default_language).or_else(|| c.name.values().next()).map(String::as_str).unwrap_or("");
         let slug = match &c.slug {
@@ -401,6 +442,15 @@ fn at_line(d: Diagnostic, line: Option<usize>) -> Diagnostic {
         Some(line) => d.at(line, None),
         None => d,
     }
+}
+
+/// What each lesson file says of itself, when there is no programme to place it in.
+pub fn check_lessons_alone(files: &[LessonFile]) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for f in files {
+        check_lesson_file(f, None, &mut diags);
+    }
+    diags
 }
 
 /// A text of programme.yaml or centres.yaml in each language as pages show it: code
@@ -484,25 +534,30 @@ fn check_midnight(site: &Site, p: &crate::yaml::ProgrammeFile, file: &PathBuf, d
 
 fn languages(p: &crate::yaml::ProgrammeFile, file: &PathBuf, diags: &mut Diagnostics) -> Vec<Language> {
     let mut out: Vec<Language> = Vec::new();
-    for l in &p.languages {
+    let at = |key: &str, d: Diagnostic| match p.line_of(key) {
+        Some(line) => d.at(line, None),
+        None => d,
+    };
+    for (i, l) in p.languages.iter().enumerate() {
+        let error = |key: &str, message: String| at(&format!("languages.{i}.{key}"), Diagnostic::error(file, message));
         let code_ok = !l.code.is_empty() && l.code.chars().all(|c| c.is_ascii_lowercase() || c == '-');
         if !code_ok {
-            diags.push(Diagnostic::error(file, format!("language code `{}` must be lowercase letters, e.g. fr", l.code)));
+            diags.push(error("code", format!("language code `{}` must be lowercase letters, e.g. fr", l.code)));
         }
         if l.direction != "ltr" && l.direction != "rtl" {
-            diags.push(Diagnostic::error(file, format!("language `{}`: direction must be ltr or rtl, not `{}`", l.code, l.direction)));
+            diags.push(error("direction", format!("language `{}`: direction must be ltr or rtl, not `{}`", l.code, l.direction)));
         }
         if out.iter().any(|o| o.code == l.code) {
-            diags.push(Diagnostic::error(file, format!("language `{}` is listed twice", l.code)));
+            diags.push(error("code", format!("language `{}` is listed twice", l.code)));
         }
         out.push(Language { code: l.code.clone(), name: l.name.clone(), rtl: l.direction == "rtl" });
     }
     // The default language comes first: its pages are the site's entry point.
     match out.iter().position(|l| l.code == p.default_language) {
         Some(i) => out[..=i].rotate_right(1),
-        None => diags.push(Diagnostic::error(
-            file,
-            format!("default_language `{}` is not in languages; add it or pick one of the listed codes", p.default_language),
+        None => diags.push(at(
+            "default_language",
+            Diagnostic::error(file, format!("default_language `{}` is not in languages; add it or pick one of the listed codes", p.default_language)),
         )),
     }
     out
@@ -529,7 +584,7 @@ fn pair_translations(files: &[LessonFile], failed: &[String], codes: &[String], 
         let first = codes.first().and_then(|c| group.iter().find(|f| &f.lang == c)).copied().unwrap_or(group[0]);
         let mut ok = true;
         for f in &group {
-            ok &= check_lesson_file(f, days, diags);
+            ok &= check_lesson_file(f, Some(days), diags);
             for (field, same) in [
                 ("day", f.front.day == first.front.day),
                 ("order", f.front.order == first.front.order),
@@ -574,11 +629,14 @@ fn pair_translations(files: &[LessonFile], failed: &[String], codes: &[String], 
     (lessons, drafts, broken)
 }
 
-/// Checks one file on its own; true when it can be published.
-fn check_lesson_file(f: &LessonFile, days: &[Day], diags: &mut Diagnostics) -> bool {
+/// Checks one file on its own; true when it can be published. Without `days` (the
+/// programme did not load), its day is not checked.
+fn check_lesson_file(f: &LessonFile, days: Option<&[Day]>, diags: &mut Diagnostics) -> bool {
     let before = diags.0.len();
     let fm = &f.front;
-    if !days.iter().any(|d| d.number == fm.day) {
+    if let Some(days) = days
+        && !days.iter().any(|d| d.number == fm.day)
+    {
         let known: Vec<String> = days.iter().map(|d| d.number.to_string()).collect();
         diags.push(f.error_at_key("day", format!("day {} is not a day of the programme (days: {})", fm.day, known.join(", "))));
     }

@@ -14,7 +14,8 @@ use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::mpsc::{Receiver, channel};
+use std::collections::HashSet;
+use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, RwLock};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
@@ -32,7 +33,7 @@ use notify::{EventKind, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, new_debouncer};
 use serde_json::json;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use crate::error::Diagnostics;
 use crate::render::Contents;
@@ -61,6 +62,9 @@ const MAX_BLOCKING_THREADS: usize = 8;
 const MAX_HEAD_BYTES: usize = 64 * 1024;
 /// Silence after which the event stream sends a comment, which notices a closed tab.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// How long a request for a PDF (or the zip of them) waits for the handouts being
+/// typeset after a change; then the previous version is served.
+const HANDOUT_WAIT: Duration = Duration::from_secs(120);
 
 type ServeBody = UnsyncBoxBody<Bytes, Infallible>;
 
@@ -177,6 +181,12 @@ struct Shared {
     clients: Mutex<Vec<mpsc::UnboundedSender<String>>>,
     follow: bool,
     hosts: Hosts,
+    /// True while handouts are being typeset for the last change: PDF requests wait.
+    handouts_pending: watch::Sender<bool>,
+    /// Wakes the thread that typesets handouts (see `handout_loop`).
+    handouts_wanted: Mutex<Sender<()>>,
+    /// Warnings already printed in the terminal: each is printed once.
+    warned: Mutex<HashSet<String>>,
 }
 
 impl Shared {
@@ -187,13 +197,36 @@ impl Shared {
 
     fn status(&self) -> serde_json::Value {
         let errors = self.errors.read().unwrap_or_else(|e| e.into_inner());
-        let list: Vec<serde_json::Value> = errors
-            .0
-            .iter()
-            .map(|d| json!({ "file": d.file.display().to_string(), "line": d.line, "column": d.column, "message": d.message, "text": d.to_string() }))
-            .collect();
-        json!({ "ok": !errors.has_errors(), "errors": list })
+        let warnings = self.session.read().unwrap_or_else(|e| e.into_inner()).warnings();
+        json!({ "ok": !errors.has_errors(), "errors": findings(&errors), "warnings": findings(&warnings) })
     }
+
+    /// Prints the warnings not printed yet, and tells the pages the current ones.
+    fn warn(&self) {
+        let warnings = self.session.read().unwrap_or_else(|e| e.into_inner()).warnings();
+        let mut warned = self.warned.lock().unwrap_or_else(|e| e.into_inner());
+        for w in &warnings.0 {
+            if warned.insert(w.to_string()) {
+                eprintln!("{w}");
+            }
+        }
+        drop(warned);
+        self.broadcast("warnings", &json!({ "warnings": findings(&warnings) }));
+    }
+
+    /// Marks handouts as pending when the session has some to make, and wakes their thread.
+    /// Called with the session held, so the handout thread cannot clear the mark in between.
+    fn want_handouts(&self, session: &Session) {
+        if session.has_stale_handouts() {
+            self.handouts_pending.send_replace(true);
+            let _ = self.handouts_wanted.lock().unwrap_or_else(|e| e.into_inner()).send(());
+        }
+    }
+}
+
+/// Diagnostics as the page's client reads them.
+fn findings(diags: &Diagnostics) -> Vec<serde_json::Value> {
+    diags.0.iter().map(|d| json!({ "file": d.file.display().to_string(), "line": d.line, "column": d.column, "message": d.message, "text": d.to_string() })).collect()
 }
 
 pub fn serve(session: Session, options: ServeOptions) -> Result<(), String> {
@@ -207,7 +240,21 @@ pub fn serve(session: Session, options: ServeOptions) -> Result<(), String> {
     let local = listener.local_addr().map_err(|e| format!("cannot listen on {}: {e}", options.addr))?;
     let dirs: Vec<PathBuf> = watched_dirs(&session.opts).into_iter().map(PathBuf::from).collect();
     let hosts = Hosts::new(local.ip(), Hosts::machine_name());
-    let shared = Arc::new(Shared { session: RwLock::new(session), errors: RwLock::new(Diagnostics::new()), clients: Mutex::new(Vec::new()), follow: options.follow, hosts });
+    let (wanted, handouts_wanted) = channel();
+    let shared = Arc::new(Shared {
+        session: RwLock::new(session),
+        errors: RwLock::new(Diagnostics::new()),
+        clients: Mutex::new(Vec::new()),
+        follow: options.follow,
+        hosts,
+        handouts_pending: watch::Sender::new(false),
+        handouts_wanted: Mutex::new(wanted),
+        warned: Mutex::new(HashSet::new()),
+    });
+    {
+        let shared = Arc::clone(&shared);
+        std::thread::spawn(move || handout_loop(&shared, &handouts_wanted));
+    }
 
     let stop = Arc::new(Notify::new());
     {
@@ -310,8 +357,56 @@ async fn route(shared: Arc<Shared>, request: Request<Incoming>) -> Result<Respon
     }
     let method = request.method().clone();
     let path = request.uri().path().to_string();
+    if is_typeset(&path) {
+        // A PDF asked for while its day is being typeset: the new one, once it is ready.
+        let mut pending = shared.handouts_pending.subscribe();
+        let _ = tokio::time::timeout(HANDOUT_WAIT, pending.wait_for(|p| !*p)).await;
+    }
     let answer = tokio::task::spawn_blocking(move || answer(&shared, &method, &path)).await;
     Ok(answer.unwrap_or_else(|_| text(500, "dars serve: internal error\n")))
+}
+
+/// Files the handout thread makes: the PDFs and their zip.
+fn is_typeset(path: &str) -> bool {
+    path.ends_with(".pdf") || path.ends_with(".zip")
+}
+
+/// Typesets the handouts (and checks for warnings) after each change, away from the
+/// session: pages are served meanwhile; a change made meanwhile makes the job start again.
+fn handout_loop(shared: &Arc<Shared>, wanted: &Receiver<()>) {
+    while wanted.recv().is_ok() {
+        while wanted.try_recv().is_ok() {}
+        loop {
+            let job = {
+                let mut session = shared.session.write().unwrap_or_else(|e| e.into_inner());
+                let job = session.handout_job();
+                if job.is_none() {
+                    shared.handouts_pending.send_replace(false);
+                }
+                job
+            };
+            let Some(job) = job else { break };
+            let made = job.run();
+            let result = shared.session.write().unwrap_or_else(|e| e.into_inner()).complete(made);
+            match result {
+                Ok(update) => {
+                    shared.warn();
+                    // Tabs reload for what changed; an empty list would reload them all.
+                    if update.kind != "nothing" {
+                        report("handouts", &update);
+                    }
+                    if !update.changed.is_empty() {
+                        announce(shared, &update, false);
+                    }
+                }
+                Err(diags) => {
+                    eprintln!("handouts failed, still serving the last good ones\n{diags}");
+                    *shared.errors.write().unwrap_or_else(|e| e.into_inner()) = diags;
+                    shared.broadcast("error", &shared.status());
+                }
+            }
+        }
+    }
 }
 
 /// Writes, creations, removals and renames; not the reads a build itself makes.
@@ -340,10 +435,12 @@ fn watch_loop(shared: &Arc<Shared>, rx: &Receiver<Vec<PathBuf>>) {
 fn rebuild(shared: &Shared, paths: Option<&[PathBuf]>) {
     let result = {
         let mut session = shared.session.write().unwrap_or_else(|e| e.into_inner());
-        match paths {
+        let result = match paths {
             Some(p) if session.has_site() => session.apply(p),
             _ => session.full(),
-        }
+        };
+        shared.want_handouts(&session);
+        result
     };
     let what = paths.map(describe).unwrap_or_else(|| "start".to_string());
     match result {
@@ -355,20 +452,11 @@ fn rebuild(shared: &Shared, paths: Option<&[PathBuf]>) {
             if update.kind == "nothing" && !had_errors {
                 return;
             }
-            announce(shared, &what, &update, had_errors);
-            // Pages first, so the browser reloads at once; then the day's handouts.
-            let more = shared.session.read().unwrap_or_else(|e| e.into_inner()).has_stale_handouts();
-            if more {
-                let result = shared.session.write().unwrap_or_else(|e| e.into_inner()).finish();
-                match result {
-                    Ok(update) => announce(shared, &what, &update, false),
-                    Err(diags) => {
-                        eprintln!("{what}: handouts failed, still serving the last good ones\n{diags}");
-                        *shared.errors.write().unwrap_or_else(|e| e.into_inner()) = diags;
-                        shared.broadcast("error", &shared.status());
-                    }
-                }
-            }
+            // Pages first, so the browser reloads at once; the handouts follow (see
+            // `handout_loop`).
+            report(&what, &update);
+            announce(shared, &update, had_errors);
+            shared.warn();
         }
         Err(diags) => {
             eprintln!("{what}: build failed, still serving the last good site\n{diags}");
@@ -378,8 +466,8 @@ fn rebuild(shared: &Shared, paths: Option<&[PathBuf]>) {
     }
 }
 
-fn announce(shared: &Shared, what: &str, update: &Update, recovered: bool) {
-    report(what, update);
+/// Tells the open tabs what changed.
+fn announce(shared: &Shared, update: &Update, recovered: bool) {
     let follow = update.follow.as_ref().filter(|_| shared.follow).map(|p| format!("/{p}"));
     let changed: Vec<String> = update.changed.iter().map(|p| format!("/{p}")).collect();
     shared.broadcast("reload", &json!({ "changed": changed, "follow": follow, "recovered": recovered }));
@@ -532,6 +620,9 @@ fn events(shared: &Shared) -> Response<ServeBody> {
     let state = shared.status();
     let first = if state["ok"].as_bool().unwrap_or(true) { "event: hello\ndata: {}\n\n".to_string() } else { format!("event: error\ndata: {state}\n\n") };
     let _ = tx.send(first);
+    if !state["warnings"].as_array().is_none_or(|w| w.is_empty()) {
+        let _ = tx.send(format!("event: warnings\ndata: {}\n\n", json!({ "warnings": state["warnings"] })));
+    }
     shared.clients.lock().unwrap_or_else(|e| e.into_inner()).push(tx);
     let mut response = Response::new(EventStream { rx, silence: None }.boxed_unsync());
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));

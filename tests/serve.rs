@@ -2,12 +2,16 @@
 //! edit, add, break and fix lessons, and watch what the browser would get.
 
 mod common;
+#[allow(dead_code)]
+#[path = "browser/support.rs"]
+mod support;
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -17,6 +21,26 @@ struct Server {
     addr: String,
     _dir: tempfile::TempDir,
     root: std::path::PathBuf,
+    /// What dars printed on its standard output and error, line by line, as it came.
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits (at most 60 s) for a line of the log that `check` accepts; returns its index.
+    fn wait_log(&self, what: &str, from: usize, check: impl Fn(&str) -> bool) -> usize {
+        let start = Instant::now();
+        loop {
+            if let Some(i) = self.log().iter().skip(from).position(|l| check(l)) {
+                return from + i;
+            }
+            assert!(start.elapsed() < Duration::from_secs(60), "no {what} in:\n{}", self.log().join("\n"));
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 impl Drop for Server {
@@ -32,28 +56,41 @@ fn start() -> Server {
 
 /// `dars serve` with extra environment variables (the limits tests shorten).
 fn start_with(env: &[(&str, &str)]) -> Server {
+    start_site(env, &[], |_| {})
+}
+
+/// `dars serve ARGS` on a copy of the minimal site that `prepare` may change first.
+fn start_site(env: &[(&str, &str)], args: &[&str], prepare: impl FnOnce(&Path)) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_path_buf();
     copy_tree(&project_root().join("tests/fixtures/minimal/content"), &root.join("content"));
     copy_tree(&theme_dir(), &root.join("themes/default"));
+    prepare(&root);
     let mut child = Command::new(env!("CARGO_BIN_EXE_dars"))
         .args(["serve", "--port", "0", "--root", root.to_str().unwrap()])
+        .args(args)
         .envs(env.iter().copied())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("dars serve starts");
+    let log = Arc::new(Mutex::new(Vec::new()));
+    // Both streams are read to their end, so the server never blocks on a full pipe.
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let errors = Arc::clone(&log);
+    std::thread::spawn(move || stderr.lines().map_while(Result::ok).for_each(|l| errors.lock().unwrap().push(l)));
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let addr = loop {
         let line = lines.next().expect("dars serve prints its address").unwrap();
+        log.lock().unwrap().push(line.clone());
         if let Some(rest) = line.strip_prefix("serving on http://") {
             break rest.split('/').next().unwrap().to_string();
         }
     };
-    // Keep reading so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, addr, _dir: dir, root }
+    let output = Arc::clone(&log);
+    std::thread::spawn(move || lines.map_while(Result::ok).for_each(|l| output.lock().unwrap().push(l)));
+    Server { child, addr, _dir: dir, root, log }
 }
 
 /// A raw HTTP/1.1 request; returns (status, body).
@@ -397,4 +434,135 @@ fn past_the_connection_bound_new_connections_are_told_503() {
     // Closed connections free their places.
     drop(idle);
     wait_for(&server.addr, "/fr/index.html", "a free connection", |s, _| s == 200);
+}
+
+/// Reads server-sent events from `addr` on a thread; their text so far is in the result.
+fn listen(addr: &str) -> Arc<Mutex<String>> {
+    let mut events = TcpStream::connect(addr).unwrap();
+    write!(events, "GET /__dars/events HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+    let seen = Arc::new(Mutex::new(String::new()));
+    let into = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for line in BufReader::new(events).lines().map_while(Result::ok) {
+            into.lock().unwrap().push_str(&(line + "\n"));
+        }
+    });
+    seen
+}
+
+/// A theme edit (a line of CSS) tells the tabs to reload as soon as the pages are made, and
+/// the PDFs follow apart, later: the reload does not wait for typesetting. A PDF asked for
+/// meanwhile is answered (it waits for the new one). A lesson edit too: pages, then handouts.
+#[test]
+fn a_css_edit_reloads_the_pages_before_the_pdfs_are_typeset() {
+    let server = start();
+    let addr = &server.addr;
+    server.wait_log("the first handouts", 0, |l| l.starts_with("handouts: rebuilt"));
+    let events = listen(addr);
+    let start = Instant::now();
+    while !events.lock().unwrap().contains("event: hello") {
+        assert!(start.elapsed() < Duration::from_secs(10), "no hello event");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The PDFs of the start may be announced still: only events after the edit count.
+    std::thread::sleep(Duration::from_millis(300));
+    let before = events.lock().unwrap().len();
+    let from = server.log().len();
+    let css = server.root.join("themes/default/static/style.css");
+    fs::write(&css, fs::read_to_string(&css).unwrap() + "\n.edited-by-the-test { color: red }\n").unwrap();
+
+    // The first reload comes before any PDF is typeset.
+    let start = Instant::now();
+    let reload = loop {
+        let seen = events.lock().unwrap()[before..].to_string();
+        if let Some(line) = seen.lines().skip_while(|l| *l != "event: reload").nth(1) {
+            break line.to_string();
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "no reload event:\n{seen}");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    // (A copied file such as the style sheet is not listed: an empty list reloads every tab.)
+    assert!(!reload.contains(".pdf"), "the reload waits for no PDF: {reload}");
+    let (status, pdf) = request(addr, "GET", "/fr/day-1/handout/day-1-learner-fr.pdf");
+    assert!(status == 200 && pdf.starts_with("%PDF"), "a PDF asked for during typesetting is answered: {status}");
+    assert!(get(addr, "/static/style.css").1.contains(".edited-by-the-test"), "the new style sheet is served");
+
+    // In the terminal: the pages were rebuilt, then the handouts, in that order.
+    let pages = server.wait_log("the pages rebuilt", from, |l| l.contains("style.css: rebuilt (full)"));
+    let handouts = server.wait_log("the handouts typeset", from, |l| l.starts_with("handouts: rebuilt"));
+    assert!(pages < handouts, "{:?}", server.log());
+
+    // A lesson edit likewise: its pages, then its day's handouts, which show the edit.
+    let from = handouts + 1;
+    edit(&server.root.join("content/day-1/01-first.fr.md"), "title: \"Première leçon\"", "title: \"Leçon retouchée\"");
+    let pages = server.wait_log("the lesson's pages", from, |l| l.contains("01-first.fr.md: rebuilt (lesson)"));
+    let handouts = server.wait_log("the day's handouts", from, |l| l.starts_with("handouts: rebuilt"));
+    assert!(pages < handouts, "{:?}", server.log());
+    wait_for(addr, "/fr/day-1/handout/learner.html", "the edited handout", |s, b| s == 200 && b.contains("Leçon retouchée"));
+}
+
+/// The text of the warnings notice in the page, or null.
+async fn notice_text(b: &support::Browser) -> serde_json::Value {
+    b.js("const n = document.getElementById('dars-warnings'); return n ? n.innerText : null;").await
+}
+
+/// Waits (at most 20 s) for the warnings notice to show `want`; returns its text.
+async fn wait_notice(b: &support::Browser, want: &str) -> String {
+    let start = Instant::now();
+    loop {
+        if let Some(text) = notice_text(b).await.as_str()
+            && text.contains(want)
+        {
+            return text.to_string();
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "no warning notice with {want}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// `--drafts`: a draft lesson is shown with a banner in each language, under the theme's
+/// label. Warnings (a file no lesson uses) are printed once in the terminal and shown in the
+/// page as a notice that can be dismissed, and that comes back for a new warning only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warnings_are_a_dismissible_notice_and_drafts_have_a_banner() {
+    let server = start_site(&[], &["--drafts"], |root| {
+        fs::write(root.join("content/day-1/oubli.txt"), "personne ne me lit").unwrap();
+        let draft = root.join("content/day-2/01-third.fr.md");
+        fs::write(&draft, fs::read_to_string(&draft).unwrap().replacen("order: 1\n", "order: 1\ndraft: true\n", 1)).unwrap();
+    });
+    let site = support::Site::at(format!("http://{}/", server.addr));
+    let root = server.root.clone();
+    let server = Arc::new(server);
+    let log = Arc::clone(&server);
+    support::with_browser_on(site, 1280, 900, move |b| async move {
+        // The draft, with its banner, in French and in Arabic; a published lesson has none.
+        for (lang, label) in [("fr", "Brouillon"), ("ar", "مسودة")] {
+            b.open(&format!("{lang}/day-2/third/index.html")).await;
+            let banner = b.js("const e = document.querySelector('.draft-banner'); if (!e) return null; const r = e.getBoundingClientRect(); return [e.innerText, r.width > 0 && r.height > 0, getComputedStyle(e).display];").await;
+            assert!(banner[0].as_str().is_some_and(|t| t.contains(label)) && banner[1] == true && banner[2] != "none", "{lang}: {banner}");
+        }
+        b.open("fr/day-1/first/index.html").await;
+        assert!(b.js("return document.querySelector('.draft-banner') === null").await == true, "a published lesson has no banner");
+
+        // The warning, shown; dismissed, it stays away through a reload.
+        let text = wait_notice(&b, "oubli.txt").await;
+        assert!(text.contains("no lesson uses this file"), "{text}");
+        b.client.find(fantoccini::Locator::Css("#dars-warnings-dismiss")).await.unwrap().click().await.unwrap();
+        assert_eq!(notice_text(&b).await, serde_json::Value::Null, "dismissed");
+        b.open("fr/day-1/first/index.html").await;
+        let start = Instant::now();
+        while b.js("return document.documentElement.getAttribute('data-dars-warnings')").await.is_null() {
+            assert!(start.elapsed() < Duration::from_secs(20), "the reloaded page never heard of the warnings");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(notice_text(&b).await, serde_json::Value::Null, "a dismissed warning stays dismissed");
+
+        // A new warning brings the notice back, with the new warning only.
+        fs::write(root.join("content/day-1/autre.txt"), "moi non plus").unwrap();
+        let text = wait_notice(&b, "autre.txt").await;
+        assert!(!text.contains("oubli.txt"), "{text}");
+    })
+    .await;
+    let printed = log.log().iter().filter(|l| l.contains("oubli.txt: warning: no lesson uses this file")).count();
+    assert_eq!(printed, 1, "each warning once in the terminal:\n{}", log.log().join("\n"));
 }

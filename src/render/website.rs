@@ -418,6 +418,9 @@ fn lesson_context(cx: &RenderContext, index: usize, lang: &str, root: &str) -> R
             "age_min": lesson.age.min, "age_max": lesson.age.max, "order": lesson.order,
             "toc": body.toc,
             "fallback": fallback_context(cx, t, lang),
+            // Only `dars serve --drafts` publishes drafts; their pages say so, in every
+            // language (one draft translation holds the whole lesson back).
+            "draft": lesson.translations.values().any(|t| t.draft),
         },
         "day": {
             "number": day.number,

@@ -42,8 +42,8 @@ fn chromedriver_binary() -> String {
 /// The shipped site, built into a temporary folder, served over HTTP.
 pub struct Site {
     pub base: String,
-    _server: Server,
-    _dir: tempfile::TempDir,
+    _server: Option<Server>,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Site {
@@ -70,13 +70,19 @@ impl Site {
     pub fn serve(dir: tempfile::TempDir, output: PathBuf) -> Site {
         let server = Server::start(output);
         let base = format!("http://127.0.0.1:{}/", server.port);
-        Site { base, _server: server, _dir: dir }
+        Site { base, _server: Some(server), _dir: Some(dir) }
+    }
+
+    /// A site served by someone else (`dars serve`), at `base` (ending in `/`).
+    #[allow(dead_code)]
+    pub fn at(base: String) -> Site {
+        Site { base, _server: None, _dir: None }
     }
 
     /// The built site's folder (to open its pages from `file://`; tests/search.rs).
     #[allow(dead_code)]
     pub fn output(&self) -> PathBuf {
-        self._dir.path().join("output")
+        self._dir.as_ref().expect("a site built here").path().join("output")
     }
 
     pub fn url(&self, path: &str) -> String {
