@@ -326,6 +326,11 @@ fn render_pages(builder: &Builder, site: &Site, theme: &Theme, pdf: bool, old: O
             Err(d) => diags.extend(d),
         }
     }
+    // The centres' pages and kits as print pages: `dars serve` typesets no kit PDFs.
+    match crate::render::kit::render_kits(&RenderContext { pdf: false, ..cx }, None, &[]) {
+        Ok((f, _)) => files.extend(f),
+        Err(d) => diags.extend(d),
+    }
     let days: Vec<u32> = site.days.iter().map(|d| d.number).collect();
     match render_days(&cx, None, &days) {
         Ok(handouts) => files.extend(handouts.into_iter().map(|h| h.html)),

@@ -446,8 +446,16 @@ return { scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth, innerWidth:
 
 /// Each link of the navigation: its size and place against the viewport.
 const NAV_JS: &str = r#"
+// A link in a row that scrolls sideways (the days on a phone) is measured once that row is
+// scrolled to it: it must be reachable there, never by scrolling the page.
+const rowOf = a => { for (let e = a.parentElement; e; e = e.parentElement) {
+  const o = getComputedStyle(e).overflowX;
+  if ((o === 'auto' || o === 'scroll') && e.scrollWidth > e.clientWidth) return e; } return null; };
 return [...document.querySelectorAll(arguments[0])].map(a => {
+  const row = rowOf(a), before = row ? row.scrollLeft : 0;
+  if (row) a.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   const r = a.getBoundingClientRect(), s = getComputedStyle(a);
+  if (row) row.scrollLeft = before;
   return { text: a.textContent.trim(), width: r.width, height: r.height, left: r.left, right: r.right, top: r.top, bottom: r.bottom,
            visible: s.visibility === 'visible' && s.display !== 'none' && Number(s.opacity) > 0 };
 });

@@ -176,9 +176,17 @@ fn a_site_overrides_one_theme_file_and_the_rest_comes_from_dars() {
     fs::write(&css, &mine).unwrap();
     ok(in_project(&root, &["build", "--no-pdf"]));
     let out = root.join("output");
-    assert_eq!(fs::read_to_string(out.join("static/style.css")).unwrap(), mine);
+    // The site's stylesheet is published (its fonts pointed at their web subsets).
+    let published = fs::read_to_string(out.join("static/style.css")).unwrap();
+    assert!(published.contains(".site-footer { outline: 3px solid rgb(1, 2, 3); }"), "{published}");
     // Everything else from the binary: fonts, templates, labels.
-    assert!(out.join("static/fonts/NotoNaskhArabic-Regular.ttf").is_file());
+    let font = published
+        .split("url(\"")
+        .skip(1)
+        .filter_map(|u| u.split('"').next())
+        .find(|u| u.starts_with("fonts/NotoNaskhArabic-Regular."))
+        .unwrap_or_else(|| panic!("the built-in Arabic font is not in the stylesheet:\n{published}"));
+    assert!(out.join("static").join(font).is_file(), "{font} is not published");
     let home = fs::read_to_string(out.join("fr/index.html")).unwrap();
     assert!(home.contains("class=\"site-header\"") && home.contains("Fiches à imprimer"), "{home}");
     // An edit of the override is an input: the next build is not "up to date".
