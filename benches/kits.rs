@@ -15,36 +15,19 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Instant;
 
 use dars::build::{BuildOptions, Builder};
 use dars::render::RenderContext;
 use dars::render::handout::HandoutKit;
 use dars::render::kit::{Layout, typeset_kit};
 
-struct Run {
-    wall: Duration,
-    user: Duration,
-    sys: Duration,
-    max_rss_kib: i64,
-}
-
-/// Runs the command and reads its CPU time and peak memory from wait4(2).
-fn measure(cmd: &mut Command) -> Run {
-    let start = Instant::now();
-    let child = cmd.stdout(Stdio::null()).stderr(Stdio::inherit()).spawn().expect("dars starts");
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child; `usage` is a valid, writable rusage.
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(r, pid, "wait4");
-    let wall = start.elapsed();
-    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "build failed");
-    let tv = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
-    Run { wall, user: tv(usage.ru_utime), sys: tv(usage.ru_stime), max_rss_kib: usage.ru_maxrss }
-}
+// This bench reads times and memory, not the build's report.
+#[allow(dead_code)]
+#[path = "common/measure.rs"]
+mod measure;
+use measure::{Run, measure};
 
 /// A centres.yaml of `n` centres; every seventh runs the days on dates of its own.
 fn centres_yaml(n: usize, room_of_first: &str) -> String {

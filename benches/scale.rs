@@ -14,37 +14,10 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-struct Run {
-    wall: Duration,
-    user: Duration,
-    sys: Duration,
-    max_rss_kib: i64,
-    report: String,
-}
-
-/// Runs the command and reads its CPU time and peak memory from wait4(2).
-fn measure(cmd: &mut Command) -> Run {
-    let start = Instant::now();
-    let child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("dars starts");
-    let pid = child.id() as libc::pid_t;
-    let mut stdout = child.stdout.expect("stdout");
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut stdout, &mut s).ok();
-        s
-    });
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child; `usage` is a valid, writable rusage.
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(r, pid, "wait4");
-    let wall = start.elapsed();
-    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "build failed");
-    let tv = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
-    Run { wall, user: tv(usage.ru_utime), sys: tv(usage.ru_stime), max_rss_kib: usage.ru_maxrss, report: reader.join().unwrap_or_default() }
-}
+#[path = "common/measure.rs"]
+mod measure;
+use measure::{Run, measure};
 
 fn median<T: Ord + Copy>(mut xs: Vec<T>) -> T {
     xs.sort();
@@ -65,7 +38,7 @@ fn main() {
         let build = |extra: &[&str]| {
             let mut cmd = Command::new(dars);
             cmd.args(["build", "--no-pdf", "--verbose"]).args(extra).arg("--content").arg(&content).arg("--theme").arg(&theme).arg("--output").arg(&out);
-            measure(&mut cmd)
+            measure(cmd.stderr(Stdio::null()))
         };
         // A first build: output/ does not exist (removing the previous one is not timed).
         let first: Vec<Run> = (0..runs)
@@ -83,7 +56,7 @@ fn main() {
         let copies: Vec<Run> = (0..runs)
             .map(|_| {
                 let _ = std::fs::remove_dir_all(&copy);
-                measure(Command::new("cp").arg("-r").arg(&out).arg(&copy))
+                measure(Command::new("cp").arg("-r").arg(&out).arg(&copy).stderr(Stdio::null()))
             })
             .collect();
         let _ = std::fs::remove_dir_all(&copy);
@@ -102,7 +75,7 @@ fn main() {
                 std::fs::write(&base, format!("{base_text}<!-- edit {run} -->\n")).expect("template edited");
                 let mut cmd = Command::new(dars);
                 cmd.args(["build", "--no-pdf", "--verbose", "--content"]).arg(&content).arg("--theme").arg(&theme_copy).arg("--output").arg(&out);
-                measure(&mut cmd)
+                measure(cmd.stderr(Stdio::null()))
             })
             .collect();
         summarise(&format!("{n} lessons per language, template edited (every page rewritten)"), &edited);
@@ -116,7 +89,7 @@ fn main() {
     let content = tmp.path().join("content");
     dars::corpus::generate(&content, 100, 20).expect("corpus written");
     let out = tmp.path().join("output");
-    let run = measure(Command::new(dars).args(["build", "--verbose", "--content"]).arg(&content).arg("--theme").arg(&theme).arg("--output").arg(&out));
+    let run = measure(Command::new(dars).args(["build", "--verbose", "--content"]).arg(&content).arg("--theme").arg(&theme).arg("--output").arg(&out).stderr(Stdio::null()));
     let pdfs: Vec<_> = walk_pdfs(&out);
     let pages: usize = pdfs.iter().map(|p| count_pages(&std::fs::read(p).unwrap_or_default())).sum();
     println!(
